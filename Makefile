@@ -1,0 +1,58 @@
+# `make html` and `make test` are all a newcomer needs; each creates .venv on first use.
+PYTHON      ?= python3
+VENV        ?= .venv
+PY          := $(VENV)/bin/python
+SPHINXBUILD := $(PY) -m sphinx
+SPHINXOPTS  ?= -n -W --keep-going
+SOURCEDIR   := docs/source
+BUILDDIR    := build
+SPHINX      = $(SPHINXBUILD) -c . $(SPHINXOPTS) $(SOURCEDIR)
+
+.PHONY: help venv html doctest linkcheck livehtml lint typecheck pytest test bench clean
+
+help:
+	@echo "make html       build the site into $(BUILDDIR)/html"
+	@echo "make test       everything CI runs: lint, types, docs (nitpicky), doctest, pytest"
+	@echo "make doctest    run every >>> example of the pages and docstrings"
+	@echo "make livehtml   rebuild and reload the site on every change"
+	@echo "make linkcheck  check external links (needs network)"
+	@echo "make bench      print speed ratios (BENCH_QUICK=1 for a short run)"
+	@echo "make clean      remove $(BUILDDIR) and $(VENV)"
+
+# The virtual environment, with every dependency pinned by constraints.txt.
+venv: $(VENV)/.installed
+$(VENV)/.installed: pyproject.toml constraints.txt
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -c constraints.txt -e ".[docs,test]"
+	touch $@
+
+html: venv
+	$(SPHINX) -b html $(BUILDDIR)/html
+
+doctest: venv
+	$(SPHINX) -b doctest $(BUILDDIR)/doctest
+
+linkcheck: venv
+	$(SPHINX) -b linkcheck $(BUILDDIR)/linkcheck
+
+livehtml: venv
+	$(PY) -m sphinx_autobuild -c . $(SOURCEDIR) $(BUILDDIR)/html --watch elastic_events --watch sphinxext
+
+lint: venv
+	$(PY) -m ruff check .
+	$(PY) -m ruff format --check .
+
+typecheck: venv
+	$(PY) -m mypy
+
+pytest: venv
+	$(PY) -m pytest
+
+test: lint typecheck html doctest pytest
+
+bench: venv
+	$(PY) benchmarks/run.py
+
+clean:
+	rm -rf $(BUILDDIR) $(VENV)
