@@ -1,3 +1,49 @@
-"""Structured events of elastic distributed training, compatible with torch.distributed.elastic.events."""
+"""Record, read and check the structured events of elastic distributed training.
+
+A standalone, standard-library-only implementation of PyTorch's
+``torch.distributed.elastic.events``: the same classes and functions, the same JSON on the wire.
+
+Example:
+    >>> import elastic_events as events
+    >>> event = events.Event("torchelastic.worker.status.SUCCEEDED", events.EventSource.WORKER,
+    ...                      metadata={"run_id": "ft-7f3a", "global_rank": 1})
+    >>> events.record(event)  # to "null": nothing is written, next to nothing is spent
+    >>> print(event.serialize())  # doctest: +NORMALIZE_WHITESPACE
+    {"name": "torchelastic.worker.status.SUCCEEDED", "source": "WORKER", "timestamp": 0,
+     "metadata": {"run_id": "ft-7f3a", "global_rank": 1}}
+"""
 
 __version__ = "0.1.0"
+
+from elastic_events._destinations import destinations, get_logging_handler, register_handler
+from elastic_events._errors import InvalidEventError, UnknownDestinationError
+from elastic_events._file_handler import EventFileHandler
+from elastic_events._model import Event, EventMetadataValue, EventSource, NodeState, RdzvEvent
+from elastic_events._record import _get_or_create_logger as _get_or_create_logger  # PyTorch's tests
+from elastic_events._record import construct_and_record_rdzv_event, record, record_rdzv_event
+from elastic_events._wire import json_schema
+
+__all__ = [
+    "Event",
+    "EventFileHandler",
+    "EventMetadataValue",
+    "EventSource",
+    "InvalidEventError",
+    "NodeState",
+    "RdzvEvent",
+    "UnknownDestinationError",
+    "construct_and_record_rdzv_event",
+    "destinations",
+    "get_logging_handler",
+    "json_schema",
+    "record",
+    "record_rdzv_event",
+    "register_handler",
+]
+
+# Everything public is documented, pickled and shown under the path users import it from.
+for _name in __all__:
+    _object = globals()[_name]
+    if hasattr(_object, "__module__") and not isinstance(_object, type(EventMetadataValue)):
+        _object.__module__ = __name__
+del _name, _object

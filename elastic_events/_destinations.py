@@ -1,0 +1,261 @@
+"""Destinations: a name, the handler that writes its events, and the logger between them.
+
+Each destination has one handler, kept in a registry that :func:`register_handler` changes, and,
+once an event is recorded to it, one logger named ``torchelastic-events-<name>`` (PyTorch's
+names) that does not propagate. A :class:`Sink` pairs that logger with what recording needs to
+know about it, so that :func:`~elastic_events.record` decides in one attribute read whether an
+event must be serialized at all.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import os
+import re
+import sys
+import threading
+
+import elastic_events as _public  # Look up public names at call time, so mock.patch works.
+from elastic_events._errors import UnknownDestinationError
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:  # typing costs milliseconds to import; only type checkers need it.
+    from typing import Any, TextIO
+
+#: What user code (and torchelastic) records events with; a logger's level must admit it.
+EVENT_LEVEL = logging.INFO
+
+_VALID_NAME = re.compile(r"[A-Za-z0-9_-]+")
+
+class _Console(logging.StreamHandler):  # type: ignore[type-arg]
+    """A stream handler on whatever :data:`sys.stderr` is when it writes, not when it was made."""
+
+    @property  # type: ignore[override]
+    def stream(self) -> TextIO:
+        return sys.stderr
+
+    @stream.setter
+    def stream(self, value: TextIO) -> None:
+        pass  # StreamHandler.__init__ sets it; the property always answers sys.stderr.
+
+
+_handlers: dict[str, logging.Handler] = {
+    "console": _Console(),
+    "dynamic_rendezvous": logging.NullHandler(),
+    "null": logging.NullHandler(),
+}
+# Never rebound, only changed in place: the recording module holds this very dict.
+sinks: dict[str, Sink] = {}
+_lock = threading.RLock()
+_diagnostics = logging.getLogger("elastic_events")
+
+
+def destinations() -> tuple[str, ...]:
+    """Return the names of the destinations that have a handler, sorted.
+
+    Example:
+        >>> from elastic_events import destinations
+        >>> destinations()
+        ('console', 'dynamic_rendezvous', 'null')
+
+    .. versionadded:: 0.1
+    """
+    return tuple(sorted(_handlers))
+
+
+def get_logging_handler(destination: str = "null") -> logging.Handler:
+    """Return the handler that writes the events recorded to ``destination``.
+
+    The built-in destinations are ``"null"`` (drops events), ``"console"`` (a
+    :class:`~logging.StreamHandler` that writes to :data:`sys.stderr`, whatever it is at the
+    time) and ``"dynamic_rendezvous"`` (where rendezvous events go; drops them unless a handler
+    is registered for it).
+
+    Raises:
+        UnknownDestinationError: No handler is registered for ``destination``; the message lists
+            the known destinations.
+
+    Example:
+        >>> import logging
+        >>> from elastic_events import get_logging_handler
+        >>> isinstance(get_logging_handler("console"), logging.StreamHandler)
+        True
+        >>> get_logging_handler("nowhere")
+        Traceback (most recent call last):
+        ...
+        elastic_events.UnknownDestinationError: unknown event destination 'nowhere'; the known destinations are 'console', 'dynamic_rendezvous', 'null' (add one with register_handler())
+    """
+    try:
+        return _handlers[destination]
+    except (KeyError, TypeError):
+        raise UnknownDestinationError(
+            f"unknown event destination {destination!r}; the known destinations are "
+            f"{', '.join(map(repr, destinations()))} (add one with register_handler())"
+        ) from None
+
+
+def register_handler(destination: str, handler: logging.Handler) -> logging.Handler | None:
+    """Make ``handler`` write the events recorded to ``destination``, from now on.
+
+    Use it to add a destination or to replace the handler of an existing one, the built-in
+    ones included. The change takes effect at once, even for a destination that events were
+    already recorded to. The previous handler is detached but not closed.
+
+    Args:
+        destination: The name: letters, digits, ``_`` and ``-``.
+        handler: Any :class:`logging.Handler`; it receives a :class:`~logging.LogRecord` at
+            ``INFO`` whose message is the event's JSON line and whose ``event`` attribute is
+            the event object.
+
+    Returns:
+        The handler that ``destination`` had before, or ``None`` for a new destination.
+
+    Raises:
+        ValueError: ``destination`` is not a valid name.
+        TypeError: ``handler`` is not a :class:`logging.Handler`.
+
+    Example:
+        >>> import io, logging
+        >>> from elastic_events import Event, EventSource, record, register_handler
+        >>> stream = io.StringIO()
+        >>> register_handler("memory", logging.StreamHandler(stream))
+        >>> record(Event("started", EventSource.AGENT), destination="memory")
+        >>> stream.getvalue()
+        '{"name": "started", "source": "AGENT", "timestamp": 0, "metadata": {}}\\n'
+
+    .. versionadded:: 0.1
+    """
+    if not isinstance(destination, str) or not _VALID_NAME.fullmatch(destination):
+        raise ValueError(
+            f"invalid destination name {destination!r}; use one or more letters, digits, '_' or '-'"
+        )
+    if not isinstance(handler, logging.Handler):
+        raise TypeError(f"a destination's handler must be a logging.Handler; got {handler!r}")
+    with _lock:
+        previous = _handlers.get(destination)
+        _handlers[destination] = handler
+        sink = sinks.get(destination)
+        if sink is not None:
+            sink.swap(previous, handler)
+    return previous
+
+
+def logger_for(destination: str) -> logging.Logger:
+    """Return the logger of ``destination``, creating it on first use."""
+    return open_sink(destination).logger
+
+
+def open_sink(destination: str) -> Sink:
+    """Return the sink of ``destination``, creating its logger once even under contention."""
+    with _lock:
+        sink = sinks.get(destination)
+        if sink is None:
+            handler = _public.get_logging_handler(destination)
+            logger = logging.getLogger(f"torchelastic-events-{destination}")
+            logger.setLevel(_level_from_environment())
+            logger.propagate = False
+            logger.addHandler(handler)
+            sink = sinks[destination] = Sink(destination, logger)
+        return sink
+
+
+def _level_from_environment() -> int:
+    """Read ``LOGLEVEL`` as PyTorch does, but in any case; a bad value is reported, not raised."""
+    raw = os.environ.get("LOGLEVEL", "").strip()
+    if not raw:
+        return EVENT_LEVEL
+    level = int(raw) if raw.isdigit() else logging.getLevelName(raw.upper())
+    if isinstance(level, int):
+        return level
+    _diagnostics.warning(
+        "LOGLEVEL=%r is not a logging level (expected DEBUG, INFO, WARNING, ERROR, CRITICAL "
+        "or a number); event loggers use INFO",
+        raw,
+    )
+    return EVENT_LEVEL
+
+
+class Sink:
+    """A destination's logger and what recording needs to know about it."""
+
+    __slots__ = ("destination", "dropped_reported", "logger", "silent")
+
+    def __init__(self, destination: str, logger: logging.Logger) -> None:
+        self.destination = destination
+        self.logger = logger
+        self.dropped_reported = False
+        self.silent = False
+        self.refresh()
+
+    def refresh(self) -> None:
+        """Note whether every handler drops events, so that none needs to be serialized."""
+        handlers = self.logger.handlers
+        self.silent = all(isinstance(h, logging.NullHandler) for h in handlers)
+
+    def swap(self, old: logging.Handler | None, new: logging.Handler) -> None:
+        if old is not None:
+            self.logger.removeHandler(old)
+        self.logger.addHandler(new)
+        self.refresh()
+
+    def emit(self, event: Any) -> None:
+        """Hand ``event`` to every handler; a failure is reported by the handler, never raised."""
+        logger = self.logger
+        if not logger.isEnabledFor(EVENT_LEVEL):
+            self._report_dropped()
+            return
+        try:
+            line = event.serialize()
+        except Exception:
+            self.report_error(event)
+            return
+        # Built directly: logger.info() would search the stack for a caller that is always us.
+        record = logger.makeRecord(logger.name, EVENT_LEVEL, "(unknown file)", 0, line, (), None)
+        record.event = event
+        if logger.filters and not logger.filter(record):
+            return
+        handlers = _handlers_of(logger) if logger.propagate else logger.handlers
+        for handler in handlers:
+            if record.levelno >= handler.level:
+                try:
+                    handler.handle(record)
+                except Exception:
+                    _report(handler, record)
+
+    def report_error(self, message: object) -> None:
+        """Report the exception being handled through each handler, the stdlib way."""
+        record = self.logger.makeRecord(
+            self.logger.name, EVENT_LEVEL, "(unknown file)", 0, message, (), None
+        )
+        for handler in _handlers_of(self.logger):
+            _report(handler, record)
+
+    def _report_dropped(self) -> None:
+        if not self.dropped_reported:
+            self.dropped_reported = True
+            _diagnostics.warning(
+                "events recorded to %r are dropped: its logger %r does not admit INFO, the level "
+                "of events (its level: %s; LOGLEVEL=%r); set LOGLEVEL to INFO or lower, or "
+                "undo logging.disable(), to keep them",
+                self.destination,
+                self.logger.name,
+                logging.getLevelName(self.logger.getEffectiveLevel()),
+                os.environ.get("LOGLEVEL"),
+            )
+
+
+def _handlers_of(logger: logging.Logger) -> list[logging.Handler]:
+    """The handlers a record logged to ``logger`` reaches, as :meth:`Logger.callHandlers` walks."""
+    found: list[logging.Handler] = []
+    current: logging.Logger | None = logger
+    while current is not None:
+        found.extend(current.handlers)
+        current = current.parent if current.propagate else None
+    return found
+
+
+def _report(handler: logging.Handler, record: logging.LogRecord) -> None:
+    # A handler whose error reporting fails too must still not kill the job.
+    with contextlib.suppress(Exception):
+        handler.handleError(record)

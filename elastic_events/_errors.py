@@ -1,0 +1,29 @@
+"""The exceptions of elastic_events, all in one place."""
+
+from __future__ import annotations
+
+
+class InvalidEventError(ValueError):
+    """An event, or the JSON of one, breaks the wire format.
+
+    Raised by the event constructors, by ``serialize()`` and by ``deserialize()``. The message says
+    what was wrong, where (the field, the metadata key, or the position in the JSON text) and what
+    is allowed.
+
+    .. versionadded:: 0.1
+    """
+
+
+class UnknownDestinationError(KeyError):
+    """A destination name that has no handler registered.
+
+    A subclass of :class:`KeyError`, which is what PyTorch raises, so existing ``except KeyError``
+    clauses keep working; unlike PyTorch's, the message names the destination and lists the known
+    ones.
+
+    .. versionadded:: 0.1
+    """
+
+    def __str__(self) -> str:
+        # KeyError quotes its argument with repr(); a sentence reads better as it is.
+        return str(self.args[0]) if self.args else ""

@@ -1,0 +1,327 @@
+"""The wire format: the one place that knows how an event looks as JSON.
+
+An event is a JSON object whose keys are the dataclass fields in declaration order, written with
+:func:`json.dumps`' default separators and enums as their names: byte for byte what PyTorch's
+``json.dumps(dataclasses.asdict(event))`` writes for a valid event. Each field's kind (string,
+integer, enum, metadata) is read off the dataclass annotations, so checking at construction,
+decoding, encoding and the JSON Schema all follow the same declaration.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import inspect
+import json
+import math
+import re
+import types
+from enum import Enum
+from operator import attrgetter
+
+from elastic_events._errors import InvalidEventError
+
+# typing costs milliseconds to import and is needed by type checkers only.
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from collections.abc import Iterable
+    from typing import Any, Protocol, TypeVar
+
+    _Event = TypeVar("_Event")
+
+    class _Kind(Protocol):
+        def check(self, value: Any, name: str) -> Any:
+            """Return ``value``, or its canonical form, or raise InvalidEventError."""
+
+        def schema(self) -> dict[str, Any]:
+            """Return the JSON Schema of the values this kind accepts."""
+
+
+SCHEMA_DIALECT = "https://json-schema.org/draft/2020-12/schema"
+
+# allow_nan=False: NaN and the infinities raise instead of leaving RFC 8259. A shared encoder
+# keeps json's C fast path; json.dumps(..., allow_nan=False) would build an encoder per call.
+_ENCODER = json.JSONEncoder(allow_nan=False)
+
+
+def _describe(value: Any) -> str:
+    """Name a value and its type as a reader of the JSON would: ``1.5 (a number)``."""
+    json_types = {str: "a string", bool: "a boolean", int: "an integer", float: "a number",
+                  list: "an array", dict: "an object", type(None): "null"}  # fmt: skip
+    kind = json_types.get(type(value), f"a {type(value).__qualname__}")
+    shown = repr(value) if len(repr(value)) <= 60 else repr(value)[:57] + "..."
+    return shown if value is None else f"{shown} ({kind})"
+
+
+class _String:
+    def check(self, value: Any, name: str) -> Any:
+        if isinstance(value, str):
+            return value
+        raise InvalidEventError(f"field {name!r} must be a string; got {_describe(value)}")
+
+    def schema(self) -> dict[str, Any]:
+        return {"type": "string"}
+
+
+class _Integer:
+    def __init__(self, nullable: bool) -> None:
+        self.nullable = nullable
+
+    def check(self, value: Any, name: str) -> Any:
+        if isinstance(value, int) and not isinstance(value, bool):
+            return value
+        if value is None and self.nullable:
+            return value
+        allowed = "an integer or null" if self.nullable else "an integer"
+        raise InvalidEventError(f"field {name!r} must be {allowed}; got {_describe(value)}")
+
+    def schema(self) -> dict[str, Any]:
+        return {"type": ["integer", "null"] if self.nullable else "integer"}
+
+
+class _Choice:
+    """A str enum, written as its member's name and read back from it."""
+
+    def __init__(self, enum: type[Enum]) -> None:
+        self.enum = enum
+        self.names = tuple(enum.__members__)
+
+    def check(self, value: Any, name: str) -> Any:
+        if isinstance(value, self.enum):
+            return value
+        if isinstance(value, str) and value in self.enum.__members__:
+            return self.enum[value]
+        raise InvalidEventError(
+            f"field {name!r} must be one of {_listed(self.names)} ({_a(self.enum.__name__)}); "
+            f"got {_describe(value)}"
+        )
+
+    def schema(self) -> dict[str, Any]:
+        return {"type": "string", "enum": list(self.names)}
+
+
+class _Metadata:
+    """A flat JSON object: string keys, scalar values, finite numbers."""
+
+    def check(self, value: Any, name: str) -> Any:
+        if not isinstance(value, dict):
+            raise InvalidEventError(f"field {name!r} must be an object; got {_describe(value)}")
+        for key, item in value.items():
+            if not isinstance(key, str):
+                raise InvalidEventError(f"{name} keys must be strings; got {_describe(key)}")
+            if isinstance(item, (str, int)) or item is None:
+                continue
+            if isinstance(item, float):
+                if math.isfinite(item):
+                    continue
+                raise InvalidEventError(
+                    f"{name}[{key!r}] is {item!r}, which JSON cannot carry; "
+                    "numbers must be finite (write it as a string or null instead)"
+                )
+            raise InvalidEventError(
+                f"{name}[{key!r}] must be a string, number, boolean or null; got "
+                f"{_describe(item)} (encode nested values as a JSON string)"
+            )
+        return value
+
+    def schema(self) -> dict[str, Any]:
+        scalar = {"type": ["string", "number", "boolean", "null"]}
+        return {"type": "object", "additionalProperties": scalar}
+
+
+class _Field:
+    __slots__ = ("default", "description", "kind", "name", "required")
+
+    def __init__(self, field: dataclasses.Field[Any], description: str) -> None:
+        self.name = field.name
+        self.kind = _kind_of(field.type)
+        self.required = field.default is field.default_factory is dataclasses.MISSING
+        if field.default_factory is dataclasses.MISSING:
+            self.default = field.default
+        else:
+            self.default = field.default_factory()
+        self.description = description
+
+
+class _Spec:
+    """What the wire format needs to know about an event class, read off it once."""
+
+    __slots__ = ("fields", "names", "required", "summary", "values")
+
+    def __init__(self, cls: type) -> None:
+        self.summary, docs = _attribute_docs(cls)
+        self.fields = tuple(_Field(f, docs.get(f.name, "")) for f in dataclasses.fields(cls))
+        self.names = tuple(f.name for f in self.fields)
+        self.required = frozenset(f.name for f in self.fields if f.required)
+        self.values = attrgetter(*self.names)
+
+
+def _kind_of(annotation: Any) -> _Kind:
+    """Map a field annotation of an event dataclass to its wire kind.
+
+    The event classes are defined without ``from __future__ import annotations``, so that their
+    annotations are the types themselves and reading them needs no :mod:`typing`.
+    """
+    if annotation is str:
+        return _String()
+    if annotation is int:
+        return _Integer(nullable=False)
+    if isinstance(annotation, type) and issubclass(annotation, Enum):
+        return _Choice(annotation)
+    args: tuple[Any, ...] = getattr(annotation, "__args__", ())
+    if isinstance(annotation, types.UnionType) and set(args) == {int, type(None)}:
+        return _Integer(nullable=True)
+    if getattr(annotation, "__origin__", None) is dict and args[0] is str:
+        return _Metadata()
+    raise TypeError(f"no wire format for a field annotated {annotation!r}")
+
+
+def _attribute_docs(cls: type) -> tuple[str, dict[str, str]]:
+    """Read the summary line and the ``Attributes:`` section of a class's docstring."""
+    lines = inspect.cleandoc(cls.__doc__ or "").splitlines()
+    summary = lines[0] if lines else ""
+    docs: dict[str, str] = {}
+    inside, current = False, ""
+    for line in lines:
+        if line.strip() == "Attributes:":
+            inside = True
+        elif inside and (entry := re.fullmatch(r" {4}(\w+): (.*)", line)):
+            current = entry.group(1)
+            docs[current] = entry.group(2)
+        elif inside and current and line.startswith(" " * 8):
+            docs[current] += " " + line.strip()
+        elif inside and line.strip():
+            break
+    # The schema is read by log pipelines, not Sphinx: drop reST's literal markup.
+    return summary, {name: text.replace("``", "") for name, text in docs.items()}
+
+
+_specs: dict[type, _Spec] = {}
+
+
+def _spec_of(cls: type) -> _Spec:
+    try:
+        return _specs[cls]
+    except KeyError:
+        # Building twice in a race is harmless: both results are equal.
+        spec = _specs[cls] = _Spec(cls)
+        return spec
+
+
+def check(event: Any) -> None:
+    """Check every field of ``event``, putting enum names given as strings in canonical form."""
+    for f in _spec_of(type(event)).fields:
+        value = getattr(event, f.name)
+        canonical = f.kind.check(value, f.name)
+        if canonical is not value:
+            setattr(event, f.name, canonical)
+
+
+def encode(event: Any) -> str:
+    """Return the one-line JSON of an event, byte-identical to PyTorch's for a valid event."""
+    spec = _spec_of(type(event))
+    # The dataclass __init__ stores the fields in declaration order: the instance dict is the
+    # JSON object already, unless something else was stored on the instance.
+    fields = event.__dict__
+    if len(fields) != len(spec.names):
+        fields = dict(zip(spec.names, spec.values(event), strict=True))
+    try:
+        return _ENCODER.encode(fields)
+    except (TypeError, ValueError) as error:
+        problem = error
+    check(event)  # A field changed after construction: say which one.
+    raise InvalidEventError(f"{type(event).__name__} cannot be written as JSON: {problem}")
+
+
+def decode(cls: type[_Event], data: Any) -> _Event:
+    """Build a ``cls`` event from its JSON text, UTF-8 bytes or decoded dict."""
+    if isinstance(data, cls):
+        return data
+    name = cls.__name__
+    if isinstance(data, (str, bytes, bytearray)):
+        data = _parse_json(data, name)
+    elif not isinstance(data, dict):
+        raise InvalidEventError(
+            f"cannot read {_a(name)} from {_describe(data)}; "
+            f"expected JSON text (str, or UTF-8 bytes), a dict or {_a(name)}"
+        )
+    if not isinstance(data, dict):
+        raise InvalidEventError(f"{_a(name)} is a JSON object; got {_describe(data)}")
+    spec = _spec_of(cls)
+    if unknown := [key for key in data if key not in spec.names]:
+        raise InvalidEventError(
+            f"unknown field {_listed(unknown)} in {_a(name)}; its fields are {_listed(spec.names)}"
+        )
+    if missing := [key for key in spec.names if key in spec.required and key not in data]:
+        raise InvalidEventError(f"missing required field {_listed(missing)} of {_a(name)}")
+    return cls(**data)
+
+
+def _parse_json(text: str | bytes | bytearray, name: str) -> Any:
+    try:
+        return json.loads(text, parse_constant=_reject_constant)
+    except json.JSONDecodeError as error:
+        raise InvalidEventError(
+            f"not valid JSON for {_a(name)}: {error.msg} "
+            f"at line {error.lineno}, column {error.colno} (character {error.pos})"
+        ) from None
+    except UnicodeDecodeError as error:
+        raise InvalidEventError(f"not UTF-8 text: {error}") from None
+
+
+def _reject_constant(constant: str) -> Any:
+    # Python's json reads NaN and Infinity, which RFC 8259 does not allow.
+    raise InvalidEventError(f"{constant} is not JSON (RFC 8259 numbers must be finite)")
+
+
+def _a(noun: str) -> str:
+    return f"an {noun}" if noun[0] in "AEIOU" else f"a {noun}"
+
+
+def _listed(names: Iterable[str]) -> str:
+    return ", ".join(map(repr, names))
+
+
+def json_schema(event_class: type) -> dict[str, Any]:
+    """Return the JSON Schema (draft 2020-12) of ``event_class``'s JSON, for log pipelines.
+
+    Generated from the dataclass, so it follows the code: every line that ``serialize()`` writes
+    validates, and every document that validates is read back by ``deserialize()``. Field
+    descriptions come from the class's documentation.
+
+    Args:
+        event_class: :class:`~elastic_events.Event` or :class:`~elastic_events.RdzvEvent`.
+
+    Raises:
+        TypeError: ``event_class`` is not an event class.
+
+    Example:
+        >>> from elastic_events import RdzvEvent, json_schema
+        >>> schema = json_schema(RdzvEvent)
+        >>> schema["required"]
+        ['name', 'run_id', 'message', 'hostname', 'pid', 'node_state']
+        >>> schema["properties"]["node_state"]["enum"]
+        ['INIT', 'RUNNING', 'SUCCEEDED', 'FAILED']
+
+    .. versionadded:: 0.1
+    """
+    if not (isinstance(event_class, type) and dataclasses.is_dataclass(event_class)):
+        raise TypeError(f"json_schema() takes an event class such as Event; got {event_class!r}")
+    cls = event_class
+    spec = _spec_of(cls)
+    properties = {}
+    for f in spec.fields:
+        prop = f.kind.schema()
+        if f.description:
+            prop["description"] = f.description
+        if not f.required:
+            prop["default"] = f.default
+        properties[f.name] = prop
+    return {
+        "$schema": SCHEMA_DIALECT,
+        "title": cls.__name__,
+        "description": spec.summary,
+        "type": "object",
+        "properties": properties,
+        "required": [f.name for f in spec.fields if f.required],
+        "additionalProperties": False,
+    }
