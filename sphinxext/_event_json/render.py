@@ -1,0 +1,140 @@
+"""Format events and schemas for the page: pretty JSON, linked JSON keys, schema table rows."""
+
+from __future__ import annotations
+
+import html
+import json
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+
+def pretty_json(line: str, indent: int = 2) -> str:
+    """Pretty-print one serialized event, keeping the wire key order and non-ASCII text as is.
+
+    >>> print(pretty_json('{"name": "caf\\\\u00e9", "rank": null}'))
+    {
+      "name": "café",
+      "rank": null
+    }
+    """
+    return json.dumps(json.loads(line), indent=indent, ensure_ascii=False)
+
+
+# Pygments' JSON lexer marks punctuation as "p" and object keys as "nt" (Name.Tag).
+_TOKEN = re.compile(r'<span class="(p|nt)">([^<]*)</span>')
+
+
+def link_top_level_keys(highlighted: str, hrefs: Mapping[str, str]) -> str:
+    """Wrap each top-level key of highlighted JSON in a link to ``hrefs[key]``.
+
+    *highlighted* is the HTML that Pygments makes of a JSON object; keys nested deeper (metadata
+    keys) and keys missing from *hrefs* are left alone. Only the key's own ``<span>`` is wrapped, so
+    the text of the block (what a copy button copies) is unchanged.
+
+    >>> block = ('<span class="p">{</span><span class="nt">&quot;a&quot;</span>'
+    ...          '<span class="p">:</span><span class="p">{</span>'
+    ...          '<span class="nt">&quot;a&quot;</span><span class="p">:</span>'
+    ...          '<span class="mi">1</span><span class="p">}}</span>')
+    >>> print(link_top_level_keys(block, {"a": "#A"}))  # doctest: +NORMALIZE_WHITESPACE
+    <span class="p">{</span><a class="reference internal event-json-key" href="#A"><span
+    class="nt">&quot;a&quot;</span></a><span class="p">:</span><span class="p">{</span><span
+    class="nt">&quot;a&quot;</span><span class="p">:</span><span class="mi">1</span><span
+    class="p">}}</span>
+    """
+    if not hrefs:
+        return highlighted
+    parts: list[str] = []
+    position = 0
+    depth = 0
+    for match in _TOKEN.finditer(highlighted):
+        kind, text = match.groups()
+        if kind == "p":
+            depth += text.count("{") + text.count("[") - text.count("}") - text.count("]")
+            continue
+        if depth != 1:
+            continue
+        key = _key_text(text)
+        href = hrefs.get(key) if key is not None else None
+        if href is None:
+            continue
+        parts.append(highlighted[position : match.start()])
+        parts.append(
+            f'<a class="reference internal event-json-key" href="{html.escape(href)}">'
+            f"{match.group(0)}</a>"
+        )
+        position = match.end()
+    parts.append(highlighted[position:])
+    return "".join(parts)
+
+
+def _key_text(span_text: str) -> str | None:
+    try:
+        key = json.loads(html.unescape(span_text))
+    except ValueError:
+        return None
+    return key if isinstance(key, str) else None
+
+
+@dataclass(frozen=True)
+class SchemaRow:
+    """One wire field of an event class, as the ``event-schema`` table shows it."""
+
+    name: str
+    json_type: str
+    required: bool
+    default: str | None
+    description: str
+
+
+def schema_rows(schema: Mapping[str, Any]) -> list[SchemaRow]:
+    """The rows of the field table of a JSON Schema of an event class, in wire order.
+
+    >>> schema = {"properties": {"rank": {"type": ["integer", "null"], "default": None,
+    ...                                   "description": "The rank."}}, "required": []}
+    >>> schema_rows(schema)  # doctest: +NORMALIZE_WHITESPACE
+    [SchemaRow(name='rank', json_type='integer | null', required=False, default='null',
+               description='The rank.')]
+    """
+    required = set(schema.get("required", ()))
+    rows = []
+    for name, prop in schema.get("properties", {}).items():
+        default = None
+        if name not in required and "default" in prop:
+            default = json.dumps(prop["default"], ensure_ascii=False)
+        rows.append(
+            SchemaRow(
+                name=name,
+                json_type=json_type(prop),
+                required=name in required,
+                default=default,
+                description=str(prop.get("description", "")),
+            )
+        )
+    return rows
+
+
+def json_type(prop: Mapping[str, Any]) -> str:
+    """A short, readable JSON type of one schema property.
+
+    >>> json_type({"enum": ["INIT", "FAILED"]})
+    '"INIT" | "FAILED"'
+    >>> json_type({"type": "object", "additionalProperties": {"type": ["string", "null"]}})
+    'object of string | null'
+    """
+    if "enum" in prop:
+        return " | ".join(json.dumps(value, ensure_ascii=False) for value in prop["enum"])
+    if "const" in prop:
+        return json.dumps(prop["const"], ensure_ascii=False)
+    if "anyOf" in prop or "oneOf" in prop:
+        return " | ".join(json_type(p) for p in prop.get("anyOf", prop.get("oneOf", ())))
+    kind = prop.get("type")
+    text = " | ".join(kind) if isinstance(kind, list) else str(kind or "any")
+    values = prop.get("additionalProperties")
+    if kind == "object" and isinstance(values, Mapping) and values:
+        text += f" of {json_type(values)}"
+    items = prop.get("items")
+    if kind == "array" and isinstance(items, Mapping) and items:
+        text += f" of {json_type(items)}"
+    return text

@@ -1,0 +1,391 @@
+"""Sphinx directives that render example events of :mod:`elastic_events`, checked at build time.
+
+Enable with ``extensions = ["sphinxext.event_json"]``.
+
+``event-json``
+    Renders one event as pretty-printed, highlighted JSON::
+
+        .. event-json:: RdzvEvent
+           :caption: A node joined the rendezvous
+
+           {"name": "rdzv.py:join", "run_id": "ft-7f3a", "message": "joined",
+            "hostname": "node-0", "pid": 4242, "node_state": "RUNNING"}
+
+    The argument names the class: ``Event`` or ``RdzvEvent``, or their dotted paths
+    ``elastic_events.Event`` and ``elastic_events.RdzvEvent``. The content is either
+
+    * a JSON object, read as ``<Class>.deserialize`` reads a dict: omitted optional fields take the
+      class defaults, a missing required field, an unknown field or a wrong type is an error; or
+    * a constructor expression, such as ``Event("started", EventSource.AGENT, metadata={"n": 1})``
+      or ``elastic_events.RdzvEvent(..., node_state=NodeState.FAILED)``, made of one call to the
+      named class with positional or keyword arguments whose values are string, number, boolean
+      and ``None`` literals (a minus sign on numbers), dicts with string keys, and enum members
+      ``EventSource.X`` and ``NodeState.X`` (also as ``elastic_events.NodeState.X``). It is parsed
+      with :mod:`ast` and checked node by node; it is never evaluated.
+
+    The directive builds the real event, serializes it, checks that the JSON reads back to an
+    equal event and shows it with a 2-space indent (config ``event_json_indent``) in wire key
+    order. Options:
+
+    ``:caption: text``
+        A caption above the block, as for ``code-block``.
+    ``:compact:``
+        Show the exact single line that ``serialize()`` writes to the log.
+    ``:collapsed:``
+        In HTML, fold the block into a ``<details>`` element; other builders show it plainly.
+    ``:name: label``
+        A reference target for ``:ref:`` (with a caption) and ``:numref:``.
+
+    In HTML each top-level key links to the attribute that documents it
+    (``elastic_events.<Class>.<field>``) where the project documents it.
+
+``event-schema``
+    ``.. event-schema:: RdzvEvent`` renders a table of the wire fields (name, JSON type, required or
+    default, description) and, folded in HTML, the class's JSON Schema.
+
+Every mistake is a warning of type ``event_json`` (with a subtype: ``class``, ``content``,
+``json``, ``expression``, ``field``, ``roundtrip``, ``caption``) located at the directive, or at the
+line of the content for JSON and expression syntax, and the directive renders nothing.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import TYPE_CHECKING, Any, ClassVar
+
+from docutils import nodes
+from docutils.parsers.rst import directives
+from sphinx.directives.code import container_wrapper
+from sphinx.errors import ConfigError
+from sphinx.transforms.post_transforms import SphinxPostTransform
+from sphinx.util import logging
+from sphinx.util.docutils import SphinxDirective
+from sphinx.util.nodes import make_refnode
+
+import elastic_events
+from sphinxext._event_json.content import (
+    ContentError,
+    EventClass,
+    field_names,
+    parse_event,
+    public_name,
+    resolve_class,
+    serialize_checked,
+)
+from sphinxext._event_json.deps import dependency_files
+from sphinxext._event_json.render import link_top_level_keys, pretty_json, schema_rows
+
+if TYPE_CHECKING:
+    from sphinx.application import Sphinx
+    from sphinx.config import Config
+    from sphinx.util.typing import ExtensionMetadata, OptionSpec
+    from sphinx.writers.html5 import HTML5Translator
+
+__version__ = elastic_events.__version__
+
+logger = logging.getLogger(__name__)
+
+#: The bounds of ``event_json_indent``.
+INDENT_RANGE = range(1, 9)
+
+
+# --- nodes ---------------------------------------------------------------------------------
+
+
+class event_json_block(nodes.General, nodes.Element):
+    """Wraps a rendered JSON block: foldable in HTML, top-level keys linked to field docs.
+
+    Attributes (node attributes): ``collapsed`` (bool), ``summary`` (text of the fold),
+    ``event_class`` (dotted path whose attributes the keys link to, or empty) and ``fields`` (the
+    keys that may link). At write time, for HTML, :class:`ResolveEventLinks` adds ``key_hrefs``.
+    Other builders never see this node: it is replaced by its children.
+    """
+
+
+class event_field_reference(nodes.Inline, nodes.TextElement):
+    """A field name in an ``event-schema`` table, linked at write time if it is documented.
+
+    The ``reftarget`` attribute is the dotted path of the attribute. Always replaced by a
+    reference or by its children before writing.
+    """
+
+
+def _visit_block_html(self: HTML5Translator, node: event_json_block) -> None:
+    node["html_start"] = len(self.body)
+    if node.get("collapsed"):
+        self.body.append(self.starttag(node, "details", CLASS="event-json"))
+        self.body.append(f"<summary>{self.encode(node['summary'])}</summary>\n")
+    else:
+        self.body.append(self.starttag(node, "div", CLASS="event-json"))
+
+
+def _depart_block_html(self: HTML5Translator, node: event_json_block) -> None:
+    hrefs = node.get("key_hrefs")
+    if hrefs:
+        for index in range(node["html_start"], len(self.body)):
+            if '<div class="highlight"><pre>' in self.body[index]:
+                self.body[index] = link_top_level_keys(self.body[index], hrefs)
+    self.body.append("</details>\n" if node.get("collapsed") else "</div>\n")
+
+
+def _visit_plain(self: Any, node: nodes.Element) -> None:
+    """Render only the children (for builders other than HTML)."""
+
+
+def _depart_plain(self: Any, node: nodes.Element) -> None:
+    pass
+
+
+# --- directives ----------------------------------------------------------------------------
+
+
+class _EventDirective(SphinxDirective):
+    """What both directives share: the class argument, dependencies and located warnings."""
+
+    has_content = True
+    required_arguments = 0
+    optional_arguments = 1
+    final_argument_whitespace = False
+
+    def event_class(self) -> EventClass:
+        if not self.arguments:
+            msg = (
+                f"the {self.name} directive needs the event class as its argument; "
+                f"write '{self.name}:: Event' or '{self.name}:: RdzvEvent'"
+            )
+            raise ContentError(msg, subtype="class")
+        return resolve_class(self.arguments[0])
+
+    def note_dependencies(self, *objects: object) -> None:
+        """Make the page outdated when the library code that renders it changes."""
+        for obj in objects:
+            for path in dependency_files(obj):
+                self.env.note_dependency(path)
+
+    def warn(self, error: ContentError) -> list[nodes.Node]:
+        logger.warning(
+            "%s: %s",
+            self.name,
+            error.message,
+            location=self.content_location(error.line),
+            type="event_json",
+            subtype=error.subtype,
+        )
+        return []
+
+    def content_location(self, line: int | None) -> str:
+        """``source:line`` of line *line* (0-based) of the content, or of the directive."""
+        if line is None or not 0 <= line < len(self.content):
+            return self.get_location()
+        source, offset = self.content.info(line)
+        if offset is None or self.content.info(0)[1] == 0:
+            # MyST numbers the content from 0; its first line follows the fence and the options.
+            source = self.get_source_info()[0]
+            number = self.lineno + 1 + self.content_offset + line
+        else:
+            number = offset + 1
+        return f"{source}:{number}"
+
+    def literal(self, text: str) -> nodes.literal_block:
+        literal = nodes.literal_block(text, text, language="json")
+        self.set_source_info(literal)
+        return literal
+
+    def fold(
+        self, child: nodes.Element, *, event_class: str, fields: list[str], summary: str
+    ) -> event_json_block:
+        """Wrap *child* in the node that folds it (HTML) and links its keys."""
+        block = event_json_block(
+            "",
+            child,
+            collapsed="collapsed" in self.options or self.name == "event-schema",
+            summary=summary,
+            event_class=event_class,
+            fields=fields,
+        )
+        self.set_source_info(block)
+        return block
+
+
+class EventJsonDirective(_EventDirective):
+    """``.. event-json:: Class``: one example event, built, checked and rendered as JSON."""
+
+    option_spec: ClassVar[OptionSpec] = {
+        "caption": directives.unchanged_required,
+        "compact": directives.flag,
+        "collapsed": directives.flag,
+        "name": directives.unchanged,
+    }
+
+    def run(self) -> list[nodes.Node]:
+        try:
+            cls = self.event_class()
+            self.note_dependencies(cls)
+            line = serialize_checked(parse_event("\n".join(self.content), cls))
+        except ContentError as error:
+            return self.warn(error)
+        indent = self.config.event_json_indent
+        text = line if "compact" in self.options else pretty_json(line, indent)
+        literal: nodes.Element = self.literal(text)
+        caption = self.options.get("caption")
+        if caption:
+            try:
+                literal = container_wrapper(self, literal, caption)
+            except ValueError as exc:
+                problem = ContentError(
+                    f"{exc}; write the caption as one line of text", subtype="caption"
+                )
+                return self.warn(problem)
+        self.add_name(literal)
+        block = self.fold(
+            literal,
+            event_class=public_name(cls),
+            fields=field_names(cls),
+            summary=caption or f"{cls.__name__} JSON",
+        )
+        return [block]
+
+
+class EventSchemaDirective(_EventDirective):
+    """``.. event-schema:: Class``: the wire fields as a table, and the JSON Schema, folded."""
+
+    has_content = False
+    option_spec: ClassVar[OptionSpec] = {}
+
+    def run(self) -> list[nodes.Node]:
+        try:
+            cls = self.event_class()
+        except ContentError as error:
+            return self.warn(error)
+        self.note_dependencies(cls, elastic_events.json_schema)
+        schema = elastic_events.json_schema(cls)
+        text = json.dumps(schema, indent=self.config.event_json_indent, ensure_ascii=False)
+        block = self.fold(
+            self.literal(text), event_class="", fields=[], summary=f"JSON Schema of {cls.__name__}"
+        )
+        return [self.field_table(cls, schema), block]
+
+    def field_table(self, cls: EventClass, schema: dict[str, Any]) -> nodes.table:
+        widths = (16, 22, 18, 44)
+        table = nodes.table(classes=["event-schema"])
+        group = nodes.tgroup(cols=len(widths))
+        table += group
+        group.extend(nodes.colspec(colwidth=width) for width in widths)
+        head = nodes.thead()
+        head += _row("Field", "JSON type", "Required / default", "Description")
+        group += head
+        body = nodes.tbody()
+        group += body
+        for row in schema_rows(schema):
+            name = event_field_reference(
+                "",
+                "",
+                nodes.literal(row.name, row.name),
+                reftarget=f"{public_name(cls)}.{row.name}",
+            )
+            if row.required:
+                required = "required"
+            elif row.default is not None:
+                required = f"default {row.default}"
+            else:
+                required = "optional"
+            body += _row(name, row.json_type, required, row.description)
+        self.set_source_info(table)
+        return table
+
+
+def _row(*cells: str | nodes.Node) -> nodes.row:
+    row = nodes.row()
+    for cell in cells:
+        entry = nodes.entry()
+        content = nodes.Text(cell) if isinstance(cell, str) else cell
+        entry += nodes.paragraph("", "", content)
+        row += entry
+    return row
+
+
+# --- write time ----------------------------------------------------------------------------
+
+
+class ResolveEventLinks(SphinxPostTransform):
+    """Link field names and JSON keys to the attributes the project documents; unwrap the rest.
+
+    Runs per page at write time (so it is parallel-safe and sees every page's objects): an
+    attribute that is not documented gets no link and no warning.
+    """
+
+    default_priority = 5
+
+    def run(self, **kwargs: Any) -> None:
+        html = self.app.builder.format == "html"
+        for ref in list(self.document.findall(event_field_reference)):
+            link = self.reference(ref["reftarget"], ref.children)
+            ref.replace_self(link if link is not None else ref.children)
+        for block in list(self.document.findall(event_json_block)):
+            if not html:
+                block.replace_self(block.children)
+                continue
+            hrefs = {}
+            for field in block["fields"]:
+                link = self.reference(f"{block['event_class']}.{field}", [])
+                if link is not None:
+                    hrefs[field] = _href(link)
+            block["key_hrefs"] = hrefs
+
+    def reference(self, target: str, children: list[nodes.Node]) -> nodes.reference | None:
+        entry = self.env.domains.python_domain.objects.get(target)
+        if entry is None:
+            return None
+        return make_refnode(
+            self.app.builder, self.env.docname, entry.docname, entry.node_id, children, target
+        )
+
+
+def _href(reference: nodes.reference) -> str:
+    if "refid" in reference:
+        return "#" + str(reference["refid"])
+    uri = str(reference["refuri"])
+    if uri.count("#") > 1:  # singlehtml: "index.html#document-api#anchor"
+        uri = uri[: uri.index("#")] + uri[uri.rindex("#") :]
+    return uri
+
+
+# --- setup ---------------------------------------------------------------------------------
+
+
+def _check_config(app: Sphinx, config: Config) -> None:
+    indent = config.event_json_indent
+    if isinstance(indent, bool) or not isinstance(indent, int) or indent not in INDENT_RANGE:
+        msg = (
+            f"event_json_indent must be an integer from {INDENT_RANGE.start} to "
+            f"{INDENT_RANGE.stop - 1} (spaces per level of the pretty-printed JSON); "
+            f"got {indent!r}. Write for instance: event_json_indent = 2"
+        )
+        raise ConfigError(msg)
+
+
+def setup(app: Sphinx) -> ExtensionMetadata:
+    """Register the directives, their nodes and the ``event_json_*`` config values."""
+    app.add_config_value("event_json_indent", 2, "env", types=frozenset({int}))
+    app.connect("config-inited", _check_config)
+    plain = (_visit_plain, _depart_plain)
+    app.add_node(
+        event_json_block,
+        html=(_visit_block_html, _depart_block_html),
+        latex=plain,
+        text=plain,
+        man=plain,
+        texinfo=plain,
+    )
+    app.add_node(
+        event_field_reference, html=plain, latex=plain, text=plain, man=plain, texinfo=plain
+    )
+    app.add_directive("event-json", EventJsonDirective)
+    app.add_directive("event-schema", EventSchemaDirective)
+    app.add_post_transform(ResolveEventLinks)
+    return {
+        "version": __version__,
+        "env_version": 1,
+        "parallel_read_safe": True,
+        "parallel_write_safe": True,
+    }
