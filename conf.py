@@ -1,0 +1,182 @@
+"""Sphinx configuration of the elastic_events documentation (sources in docs/source/).
+
+Build with ``make html`` (nitpicky, warnings are errors) or ``make doctest``.
+"""
+
+from __future__ import annotations
+
+import ast
+import doctest
+import importlib
+import importlib.metadata
+import pkgutil
+import sys
+from pathlib import Path
+
+from sphinx.application import Sphinx
+from sphinx.errors import PycodeError
+from sphinx.pycode import ModuleAnalyzer
+
+# -- Paths --------------------------------------------------------------------------------------
+# The repository root holds the package (elastic_events) and the extension (sphinxext); put it
+# first on sys.path so the docs always document the checkout they are built from.
+ROOT = Path(__file__).resolve().parent
+sys.path.insert(0, str(ROOT))
+
+# -- Project ------------------------------------------------------------------------------------
+project = "elastic_events"
+author = "The elastic_events authors"
+copyright = f"2026, {author}"
+release = importlib.metadata.version("elastic-events")
+version = ".".join(release.split(".")[:2])
+
+# -- General ------------------------------------------------------------------------------------
+extensions = [
+    "sphinx.ext.autodoc",
+    "sphinx.ext.napoleon",
+    "sphinx_autodoc_typehints",  # after napoleon, so it sees the converted field lists
+    "sphinx.ext.doctest",
+    "sphinx.ext.intersphinx",
+    "sphinx_copybutton",
+    "myst_parser",
+    "sphinxext.event_json",  # this project's: example events built and checked at build time
+]
+root_doc = "index"
+source_suffix = {".rst": "restructuredtext", ".md": "markdown"}
+exclude_patterns: list[str] = []
+templates_path: list[str] = []
+nitpicky = True  # `make html` passes -n too; set here so every way of building is nitpicky
+default_role = "py:obj"  # a bare `name` in reST is a cross-reference, never unformatted italics
+language = "en"
+
+# -- Autodoc, napoleon, type hints --------------------------------------------------------------
+autodoc_member_order = "bysource"
+autodoc_typehints = "description"
+autodoc_preserve_defaults = True
+autodoc_default_options = {"members": True, "show-inheritance": True}
+napoleon_google_docstring = True
+napoleon_numpy_docstring = False
+napoleon_use_ivar = False
+napoleon_attr_annotations = True
+napoleon_use_admonition_for_examples = True
+typehints_defaults = "comma"
+typehints_document_rtype = True
+typehints_document_rtype_none = False  # no "Return type: None" on functions that return nothing
+always_use_bars_union = True
+
+
+# -- Doctest ------------------------------------------------------------------------------------
+# Each group of doctests (a page's, or the docstrings autodoc puts on it) starts from the
+# destinations as they were and puts them back afterwards: examples register handlers and add
+# destinations, and the next group must not see them, whatever the order.
+doctest_global_setup = """
+import elastic_events
+from elastic_events import _destinations as _saved_destinations_module
+
+_saved_destinations = {
+    name: elastic_events.get_logging_handler(name) for name in elastic_events.destinations()
+}
+"""
+doctest_global_cleanup = """
+for _name in elastic_events.destinations():
+    if _name in _saved_destinations:
+        elastic_events.register_handler(_name, _saved_destinations[_name])
+    else:  # No public API removes a destination: undo what register_handler() did.
+        _handler = _saved_destinations_module._handlers.pop(_name)
+        _sink = _saved_destinations_module.sinks.pop(_name, None)
+        if _sink is not None:
+            _sink.logger.removeHandler(_handler)
+        _handler.close()
+"""
+doctest_test_doctest_blocks = "default"
+# Sphinx's default also ignores exception messages; ours are part of the API, so check them.
+doctest_default_flags = doctest.ELLIPSIS | doctest.DONT_ACCEPT_TRUE_FOR_1
+
+# -- Intersphinx (offline) ----------------------------------------------------------------------
+# The Python inventory is kept in the repository (docs/_inventories/python3.inv, from Debian's
+# python3.11-doc), so the build never touches the network while links still point online.
+intersphinx_mapping = {
+    "python": ("https://docs.python.org/3", str(ROOT / "docs" / "_inventories" / "python3.inv")),
+}
+intersphinx_timeout = 5
+
+# -- MyST ---------------------------------------------------------------------------------------
+myst_enable_extensions = ["colon_fence", "deflist", "fieldlist"]
+myst_heading_anchors = 3
+
+# -- Copy button --------------------------------------------------------------------------------
+# Copy what a reader would type: strip Python and shell prompts, and leave out the output.
+copybutton_prompt_text = r">>> |\.\.\. |\$ "
+copybutton_prompt_is_regexp = True
+copybutton_only_copy_prompt_lines = True
+copybutton_exclude = ".linenos, .gp, .go"
+
+# -- HTML output (Furo: light and dark, following the reader's system by default) ---------------
+html_theme = "furo"
+html_title = f"elastic_events {release}"
+html_static_path: list[str] = []
+html_favicon = "docs/_static/favicon.svg"
+pygments_style = "friendly"
+pygments_dark_style = "monokai"
+
+
+# -- Fixes for this project's layout ------------------------------------------------------------
+# The public API lives in private modules and is re-exported by elastic_events/__init__.py; these
+# two hooks let autodoc and sphinx-autodoc-typehints see what they would see in a flat module.
+
+
+def _docstring_of_reexported_data(
+    app: Sphinx, what: str, name: str, obj: object, options: object, lines: list[str]
+) -> None:
+    """Give re-exported module data, such as a type alias, the docstring it has where defined.
+
+    autodoc reads the docstring of ``elastic_events.EventMetadataValue`` from the source of
+    ``elastic_events/__init__.py``, which only imports it, and falls back to the docstring of
+    the value's type (:class:`types.UnionType` for an alias). Take the docstring written after
+    the assignment in the package module that defines it, as it is: a type alias's docstring
+    has no Napoleon sections, and Napoleon would read its first line as ``type: description``.
+    """
+    package, _, attribute = name.rpartition(".")
+    if what != "data" or _attribute_docs(package).get(("", attribute)):
+        return
+    for module_name, module in sorted(sys.modules.items()):
+        if not module_name.startswith(package + ".") or getattr(module, attribute, None) is not obj:
+            continue
+        if doc := _attribute_docs(module_name).get(("", attribute)):
+            lines[:] = [*doc, ""]
+            return
+
+
+def _attribute_docs(module_name: str) -> dict[tuple[str, str], list[str]]:
+    try:
+        return dict(ModuleAnalyzer.for_module(module_name).find_attr_docs())
+    except PycodeError:
+        return {}
+
+
+def _import_type_checking_names(app: Sphinx) -> None:
+    """Run the ``if TYPE_CHECKING:`` imports of the package's modules, for the type hints.
+
+    The package imports :mod:`typing` only for type checkers (it costs milliseconds at import),
+    and sets ``__module__`` of its public objects to ``elastic_events``, where
+    sphinx-autodoc-typehints does not look for those guarded imports. Run them in each module.
+    """
+    import elastic_events
+
+    for info in pkgutil.iter_modules(elastic_events.__path__, "elastic_events."):
+        module = importlib.import_module(info.name)
+        for node in ast.parse(Path(module.__file__ or "").read_text(encoding="utf-8")).body:
+            if isinstance(node, ast.If) and ast.unparse(node.test) in _TYPE_CHECKING_TESTS:
+                code = compile(
+                    ast.Module(node.body, type_ignores=[]), module.__file__ or "", "exec"
+                )
+                exec(code, vars(module))
+
+
+_TYPE_CHECKING_TESTS = {"TYPE_CHECKING", "typing.TYPE_CHECKING"}
+
+
+def setup(app: Sphinx) -> None:
+    app.connect("builder-inited", _import_type_checking_names)
+    # After Napoleon (priority 500), which would misread the alias's docstring.
+    app.connect("autodoc-process-docstring", _docstring_of_reexported_data, priority=600)
