@@ -257,6 +257,15 @@ def decode(cls: type[_Event], data: Any) -> _Event:
 
 
 def _parse_json(text: str | bytes | bytearray, name: str) -> Any:
+    if not isinstance(text, str):
+        # RFC 8259: JSON between systems is UTF-8. json.loads would also guess UTF-16 and 32.
+        try:
+            text = text.decode("utf-8")
+        except UnicodeDecodeError as error:
+            raise InvalidEventError(
+                f"not UTF-8 text: byte {text[error.start]:#04x} at position {error.start} "
+                f"({error.reason})"
+            ) from None
     try:
         return json.loads(text, parse_constant=_reject_constant)
     except json.JSONDecodeError as error:
@@ -264,8 +273,6 @@ def _parse_json(text: str | bytes | bytearray, name: str) -> Any:
             f"not valid JSON for {_a(name)}: {error.msg} "
             f"at line {error.lineno}, column {error.colno} (character {error.pos})"
         ) from None
-    except UnicodeDecodeError as error:
-        raise InvalidEventError(f"not UTF-8 text: {error}") from None
 
 
 def _reject_constant(constant: str) -> Any:

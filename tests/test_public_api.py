@@ -1,0 +1,48 @@
+"""The public face: what is exported, documented, typed, and free of dependencies."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import elastic_events
+
+PACKAGE = Path(elastic_events.__file__).parent
+
+
+def test_all_is_sorted_and_complete() -> None:
+    assert elastic_events.__all__ == sorted(elastic_events.__all__)
+    public = {name for name in vars(elastic_events) if not name.startswith("_")}
+    modules = {"annotations"}  # nothing else may leak into the namespace
+    assert public - modules == set(elastic_events.__all__)
+
+
+def test_public_objects_are_documented_under_their_public_path() -> None:
+    for name in elastic_events.__all__:
+        obj = getattr(elastic_events, name)
+        if name == "EventMetadataValue":
+            assert obj == str | int | float | bool | None
+            continue
+        assert obj.__module__ == "elastic_events", name
+        assert (obj.__doc__ or "").strip(), f"{name} has no docstring"
+
+
+def test_package_is_typed() -> None:
+    assert (PACKAGE / "py.typed").is_file()
+
+
+def test_import_pulls_in_nothing_outside_the_standard_library() -> None:
+    code = (
+        "import sys; before = set(sys.modules); import elastic_events; "
+        "print('\\n'.join(sorted(set(sys.modules) - before)))"
+    )
+    output = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    loaded = {name.partition(".")[0] for name in output.stdout.split()}
+    assert loaded - sys.stdlib_module_names == {"elastic_events"}
+
+
+def test_version_is_the_installed_distributions() -> None:
+    from importlib.metadata import version
+
+    assert elastic_events.__version__ == version("elastic-events")

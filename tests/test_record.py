@@ -1,0 +1,421 @@
+"""Recording: record(), destinations and handlers, construct_and_record_rdzv_event()."""
+
+from __future__ import annotations
+
+import io
+import logging
+import os
+import socket
+from pathlib import Path
+from unittest import mock
+
+import pytest
+
+import elastic_events
+from elastic_events import (
+    Event,
+    EventSource,
+    InvalidEventError,
+    NodeState,
+    RdzvEvent,
+    UnknownDestinationError,
+    construct_and_record_rdzv_event,
+    destinations,
+    get_logging_handler,
+    record,
+    record_rdzv_event,
+    register_handler,
+)
+
+EVENT = Event("torchelastic.worker.status.START", EventSource.WORKER, metadata={"rank": 1})
+
+
+class Collect(logging.Handler):
+    """Keeps every record it is given."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.records: list[logging.LogRecord] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.records.append(record)
+
+    @property
+    def lines(self) -> list[str]:
+        return [r.getMessage() for r in self.records]
+
+
+class Explode(logging.Handler):
+    """A naive handler whose emit raises, with no try/except of its own."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.errors: list[BaseException | None] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        raise RuntimeError("the handler broke")
+
+    def handleError(self, record: logging.LogRecord) -> None:
+        import sys
+
+        self.errors.append(sys.exc_info()[1])
+
+
+@pytest.fixture
+def collect() -> Collect:
+    handler = Collect()
+    register_handler("collect", handler)
+    return handler
+
+
+# Destinations and handlers.
+
+
+def test_built_in_destinations_are_torchs() -> None:
+    assert destinations() == ("console", "dynamic_rendezvous", "null")
+    assert isinstance(get_logging_handler(), logging.NullHandler)
+    assert isinstance(get_logging_handler("dynamic_rendezvous"), logging.NullHandler)
+    assert isinstance(get_logging_handler("console"), logging.StreamHandler)
+
+
+def test_unknown_destination_names_it_and_the_known_ones() -> None:
+    with pytest.raises(UnknownDestinationError) as raised:
+        get_logging_handler("s3")
+    assert str(raised.value) == (
+        "unknown event destination 's3'; the known destinations are 'console', "
+        "'dynamic_rendezvous', 'null' (add one with register_handler())"
+    )
+    assert isinstance(raised.value, KeyError)  # what torch raises, for existing except clauses
+
+
+def test_registered_destination_receives_the_json_line_and_the_event(collect: Collect) -> None:
+    record(EVENT, "collect")
+    (log_record,) = collect.records
+    assert log_record.getMessage() == EVENT.serialize()
+    assert log_record.levelno == logging.INFO
+    assert log_record.name == "torchelastic-events-collect"
+    assert log_record.event is EVENT  # type: ignore[attr-defined]
+
+
+def test_replacing_a_handler_after_events_were_recorded_takes_effect() -> None:
+    first, second = Collect(), Collect()
+    assert register_handler("swap", first) is None
+    record(EVENT, "swap")
+    assert register_handler("swap", second) is first
+    record(EVENT, "swap")
+    assert (len(first.records), len(second.records)) == (1, 1)
+    assert logging.getLogger("torchelastic-events-swap").handlers == [second]
+
+
+def test_replacing_the_null_handler_starts_recording() -> None:
+    record(EVENT)  # the null destination's logger now exists, with a NullHandler
+    handler = Collect()
+    register_handler("null", handler)
+    record(EVENT)
+    assert handler.lines == [EVENT.serialize()]
+
+
+@pytest.mark.parametrize("name", ["", "a.b", "with space", "ünï", 3, None])
+def test_invalid_destination_names_are_rejected(name: object) -> None:
+    with pytest.raises(ValueError, match=r"invalid destination name .*; use one or more letters"):
+        register_handler(name, Collect())  # type: ignore[arg-type]
+    assert destinations() == ("console", "dynamic_rendezvous", "null")
+
+
+def test_a_handler_must_be_a_logging_handler() -> None:
+    with pytest.raises(TypeError, match=r"a destination's handler must be a logging\.Handler"):
+        register_handler("x", print)  # type: ignore[arg-type]
+
+
+def test_console_writes_to_the_current_stderr(capsys: pytest.CaptureFixture[str]) -> None:
+    record(EVENT, "console")
+    assert capsys.readouterr().err == EVENT.serialize() + "\n"
+
+
+def test_event_loggers_do_not_propagate(caplog: pytest.LogCaptureFixture) -> None:
+    register_handler("collect", Collect())
+    with caplog.at_level(logging.DEBUG):
+        record(EVENT, "collect")
+    assert caplog.records == []
+
+
+# record() to a silent destination serializes nothing.
+
+
+class Unserializable(Event):
+    def serialize(self) -> str:
+        raise AssertionError("serialized although no handler would emit")
+
+
+def test_recording_to_null_does_not_serialize() -> None:
+    record(Unserializable("e", EventSource.AGENT))
+    record(Unserializable("e", EventSource.AGENT), "null")
+    record_rdzv_event(Unserializable("e", EventSource.AGENT))  # type: ignore[arg-type]
+
+
+def test_metadata_broken_after_construction_is_no_error_for_null() -> None:
+    event = Event("e", EventSource.AGENT)
+    event.metadata["loss"] = float("nan")
+    record(event)
+
+
+# A log call never raises into the caller.
+
+
+def test_a_raising_handler_is_reported_and_the_others_still_get_the_event() -> None:
+    broken, kept = Explode(), Collect()
+    register_handler("both", broken)
+    logging.getLogger("torchelastic-events-both").addHandler(kept)
+    record(EVENT, "both")
+    assert [type(e) for e in broken.errors] == [RuntimeError]
+    assert kept.lines == [EVENT.serialize()]
+
+
+class FullDisk(io.StringIO):
+    def write(self, text: str) -> int:
+        raise OSError(28, "No space left on device")
+
+
+def test_a_full_disk_is_reported_the_stdlib_way(capsys: pytest.CaptureFixture[str]) -> None:
+    register_handler("disk", logging.StreamHandler(FullDisk()))
+    record(EVENT, "disk")
+    err = capsys.readouterr().err
+    assert "--- Logging error ---" in err
+    assert "No space left on device" in err
+
+
+def test_an_event_that_cannot_be_serialized_is_reported_not_raised(
+    collect: Collect, capsys: pytest.CaptureFixture[str]
+) -> None:
+    event = Event("e", EventSource.AGENT)
+    event.metadata["loss"] = float("nan")
+    record(event, "collect")
+    assert collect.records == []
+    err = capsys.readouterr().err
+    assert "--- Logging error ---" in err
+    assert "metadata['loss'] is nan, which JSON cannot carry" in err
+
+
+def test_an_unknown_destination_is_reported_once_and_its_events_kept(
+    capsys: pytest.CaptureFixture[str], caplog: pytest.LogCaptureFixture
+) -> None:
+    record(EVENT, "s3")
+    record(EVENT, "s3")
+    assert [(r.name, r.levelname, r.getMessage()) for r in caplog.records] == [
+        (
+            "elastic_events",
+            "ERROR",
+            "unknown event destination 's3'; the known destinations are 'console', "
+            "'dynamic_rendezvous', 'null' (add one with register_handler()); its events go to "
+            "'console'",
+        )
+    ]
+    assert capsys.readouterr().err.splitlines() == [EVENT.serialize(), EVENT.serialize()]
+
+
+def test_a_handler_whose_error_reporting_fails_too_is_survived() -> None:
+    class Hopeless(Explode):
+        def handleError(self, record: logging.LogRecord) -> None:
+            raise RuntimeError("and so did its error reporting")
+
+    register_handler("hopeless", Hopeless())
+    record(EVENT, "hopeless")
+
+
+def test_handler_levels_and_logger_filters_are_respected(collect: Collect) -> None:
+    collect.setLevel(logging.WARNING)
+    record(EVENT, "collect")
+    assert collect.records == []
+    collect.setLevel(logging.NOTSET)
+    logging.getLogger("torchelastic-events-collect").addFilter(lambda r: False)
+    record(EVENT, "collect")
+    assert collect.records == []
+
+
+# LOGLEVEL: read in any case; events never vanish without a word.
+
+
+@pytest.mark.parametrize(("value", "level"), [("debug", 10), ("Info", 20), ("5", 5), ("", 20)])
+def test_loglevel_is_read_in_any_case(
+    monkeypatch: pytest.MonkeyPatch, collect: Collect, value: str, level: int
+) -> None:
+    monkeypatch.setenv("LOGLEVEL", value)
+    record(EVENT, "collect")
+    assert logging.getLogger("torchelastic-events-collect").level == level
+    assert collect.lines == [EVENT.serialize()]
+
+
+def test_an_invalid_loglevel_is_reported_and_events_kept(
+    monkeypatch: pytest.MonkeyPatch, collect: Collect, caplog: pytest.LogCaptureFixture
+) -> None:
+    monkeypatch.setenv("LOGLEVEL", "verbose")
+    record(EVENT, "collect")
+    assert collect.lines == [EVENT.serialize()]
+    assert caplog.messages == [
+        "LOGLEVEL='verbose' is not a logging level (expected DEBUG, INFO, WARNING, ERROR, "
+        "CRITICAL or a number); event loggers use INFO"
+    ]
+
+
+def test_a_loglevel_above_info_drops_events_with_one_warning(
+    monkeypatch: pytest.MonkeyPatch, collect: Collect, caplog: pytest.LogCaptureFixture
+) -> None:
+    monkeypatch.setenv("LOGLEVEL", "warning")
+    record(EVENT, "collect")
+    record(EVENT, "collect")
+    assert collect.records == []
+    assert caplog.messages == [
+        "events recorded to 'collect' are dropped: its logger 'torchelastic-events-collect' does "
+        "not admit INFO, the level of events (its level: WARNING; LOGLEVEL='warning'); set "
+        "LOGLEVEL to INFO or lower, or undo logging.disable(), to keep them"
+    ]
+
+
+# construct_and_record_rdzv_event(): torch's semantics, without inspect.stack().
+
+
+@pytest.fixture
+def rendezvous() -> Collect:
+    handler = Collect()
+    register_handler("dynamic_rendezvous", handler)
+    return handler
+
+
+def recorded(handler: Collect) -> RdzvEvent:
+    (log_record,) = handler.records
+    return RdzvEvent.deserialize(log_record.getMessage())
+
+
+def test_nothing_is_built_while_the_rendezvous_destination_is_null() -> None:
+    with mock.patch.object(elastic_events._record, "RdzvEvent") as build:
+        construct_and_record_rdzv_event("run", "msg", NodeState.RUNNING)
+    build.assert_not_called()
+
+
+def test_defaults_name_hostname_and_pid_from_the_caller(rendezvous: Collect) -> None:
+    def next_rendezvous() -> None:
+        construct_and_record_rdzv_event("run", "joined", NodeState.RUNNING, rank=2, local_id=0)
+
+    next_rendezvous()
+    event = recorded(rendezvous)
+    assert event == RdzvEvent(
+        name="test_record.py:next_rendezvous",
+        run_id="run",
+        message="joined",
+        hostname=socket.getfqdn(),
+        pid=os.getpid(),
+        node_state=NodeState.RUNNING,
+        rank=2,
+        local_id=0,
+    )
+
+
+def test_a_given_name_is_prefixed_with_the_callers_file_as_torch_does(rendezvous: Collect) -> None:
+    construct_and_record_rdzv_event(
+        "run", "m", NodeState.INIT, name="Handler.join", hostname="h", pid=7, master_endpoint="e"
+    )
+    event = recorded(rendezvous)
+    assert (event.name, event.hostname, event.pid, event.master_endpoint) == (
+        "test_record.py:Handler.join", "h", 7, "e"
+    )  # fmt: skip
+
+
+def test_failed_carries_the_traceback_being_handled(rendezvous: Collect) -> None:
+    try:
+        raise TimeoutError("no heartbeat")
+    except TimeoutError:
+        construct_and_record_rdzv_event("run", "failed", NodeState.FAILED)
+    trace = recorded(rendezvous).error_trace
+    assert trace.startswith("Traceback (most recent call last):")
+    assert trace.endswith("TimeoutError: no heartbeat\n")
+
+
+def test_failed_outside_an_exception_has_an_empty_trace(rendezvous: Collect) -> None:
+    construct_and_record_rdzv_event("run", "failed", NodeState.FAILED)
+    assert recorded(rendezvous).error_trace == ""
+
+
+def test_running_never_carries_a_trace(rendezvous: Collect) -> None:
+    try:
+        raise TimeoutError
+    except TimeoutError:
+        construct_and_record_rdzv_event("run", "still running", NodeState.RUNNING)
+    assert recorded(rendezvous).error_trace == ""
+
+
+def test_caller_detection_does_not_read_source_files(rendezvous: Collect) -> None:
+    with mock.patch("inspect.stack", side_effect=AssertionError("inspect.stack() was called")):
+        construct_and_record_rdzv_event("run", "joined", NodeState.RUNNING)
+    assert len(rendezvous.records) == 1
+
+
+def test_arguments_an_event_cannot_carry_are_reported_not_raised(
+    rendezvous: Collect, capsys: pytest.CaptureFixture[str]
+) -> None:
+    class Reporting(Collect):
+        def handleError(self, record: logging.LogRecord) -> None:
+            import sys
+
+            self.reported = (record.msg, sys.exc_info()[1])
+
+    handler = Reporting()
+    register_handler("dynamic_rendezvous", handler)
+    construct_and_record_rdzv_event(None, "m", NodeState.RUNNING)  # type: ignore[arg-type]
+    message, error = handler.reported
+    assert message == "construct_and_record_rdzv_event(run_id=None, message='m', ...)"
+    assert isinstance(error, InvalidEventError)
+    assert str(error) == "field 'run_id' must be a string; got None"
+
+
+# Patching the public names takes effect inside, as with torch's module.
+
+
+def test_patched_get_logging_handler_decides_whether_to_build() -> None:
+    with (
+        mock.patch("elastic_events.get_logging_handler", return_value=logging.StreamHandler()),
+        mock.patch("elastic_events.record_rdzv_event") as record_mock,
+    ):
+        construct_and_record_rdzv_event(run_id="r", message="m", node_state=NodeState.RUNNING)
+    record_mock.assert_called_once()
+    (event,), _ = record_mock.call_args
+    assert isinstance(event, RdzvEvent)
+
+
+def test_patched_null_handler_stops_construction() -> None:
+    with (
+        mock.patch("elastic_events.get_logging_handler", return_value=logging.NullHandler()),
+        mock.patch("elastic_events.record_rdzv_event") as record_mock,
+    ):
+        construct_and_record_rdzv_event(run_id="r", message="m", node_state=NodeState.RUNNING)
+    record_mock.assert_not_called()
+
+
+def test_get_or_create_logger_uses_the_patched_handler() -> None:
+    with mock.patch("elastic_events.get_logging_handler") as get_mock:
+        get_mock.return_value = logging.NullHandler()
+        logger = elastic_events._get_or_create_logger("test_destination")
+    assert logger.handlers == [get_mock.return_value]
+    assert logger.propagate is False
+    assert logger is elastic_events._get_or_create_logger("test_destination")
+
+
+def test_file_handler_appends_whole_lines(tmp_path: Path) -> None:
+    path = tmp_path / "events.jsonl"
+    path.write_text("existing\n")
+    handler = elastic_events.EventFileHandler(path)
+    register_handler("file", handler)
+    record(EVENT, "file")
+    record(EVENT, "file")
+    handler.close()
+    assert path.read_text().splitlines() == ["existing", EVENT.serialize(), EVENT.serialize()]
+    assert repr(handler) == f"<EventFileHandler {path} (NOTSET)>"
+
+
+def test_file_handler_reports_writes_after_close(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    handler = elastic_events.EventFileHandler(tmp_path / "events.jsonl")
+    register_handler("file", handler)
+    handler.close()
+    record(EVENT, "file")
+    assert "is closed" in capsys.readouterr().err

@@ -1,0 +1,351 @@
+"""The data model and its wire format: construction, serialize(), deserialize(), json_schema()."""
+
+from __future__ import annotations
+
+import contextlib
+import dataclasses
+import json
+import math
+
+import jsonschema
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from elastic_events import (
+    Event,
+    EventSource,
+    InvalidEventError,
+    NodeState,
+    RdzvEvent,
+    json_schema,
+)
+from tests import strategies
+
+SAMPLE_LINES = (
+    (__import__("pathlib").Path(__file__).parent / "data" / "torchelastic-examples.jsonl")
+    .read_text(encoding="utf-8")
+    .splitlines()
+)
+
+
+def a_rdzv_event(**changes: object) -> RdzvEvent:
+    fields: dict[str, object] = {
+        "name": "dynamic_rendezvous.py:join",
+        "run_id": "run-1",
+        "message": "joined",
+        "hostname": "node-0",
+        "pid": 42,
+        "node_state": NodeState.RUNNING,
+    }
+    return RdzvEvent(**{**fields, **changes})  # type: ignore[arg-type]
+
+
+def torch_formula(event: Event | RdzvEvent) -> str:
+    """What PyTorch writes: json.dumps(dataclasses.asdict(event))."""
+    return json.dumps(dataclasses.asdict(event))
+
+
+# Construction: torch's fields, order, defaults and equality.
+
+
+def test_event_fields_defaults_and_order_match_torch() -> None:
+    names = [f.name for f in dataclasses.fields(Event)]
+    assert names == ["name", "source", "timestamp", "metadata"]
+    event = Event("e", EventSource.AGENT)
+    assert (event.timestamp, event.metadata) == (0, {})
+    assert Event("e", EventSource.AGENT) == Event("e", EventSource.AGENT)
+    assert Event("e", EventSource.AGENT) != Event("e", EventSource.WORKER)
+
+
+def test_rdzv_event_fields_defaults_and_order_match_torch() -> None:
+    names = [f.name for f in dataclasses.fields(RdzvEvent)]
+    assert names == [
+        "name", "run_id", "message", "hostname", "pid", "node_state",
+        "master_endpoint", "rank", "local_id", "error_trace",
+    ]  # fmt: skip
+    event = a_rdzv_event()
+    assert (event.master_endpoint, event.rank, event.local_id, event.error_trace) == (
+        "", None, None, ""
+    )  # fmt: skip
+
+
+def test_default_metadata_is_not_shared_between_events() -> None:
+    first, second = Event("a", EventSource.AGENT), Event("b", EventSource.AGENT)
+    first.metadata["k"] = 1
+    assert second.metadata == {}
+
+
+def test_enum_names_given_as_strings_become_members() -> None:
+    assert Event("e", "WORKER").source is EventSource.WORKER  # type: ignore[arg-type]
+    assert a_rdzv_event(node_state="FAILED").node_state is NodeState.FAILED
+
+
+def test_enums_are_str_enums_whose_names_are_their_values() -> None:
+    for enum in (EventSource, NodeState):
+        assert all(isinstance(m, str) and m.name == m.value for m in enum)
+    assert list(EventSource.__members__) == ["AGENT", "WORKER"]
+    assert list(NodeState.__members__) == ["INIT", "RUNNING", "SUCCEEDED", "FAILED"]
+
+
+@pytest.mark.parametrize(
+    ("make", "message"),
+    [
+        (
+            lambda: Event("e", "SERVER"),
+            "field 'source' must be one of 'AGENT', 'WORKER' (an EventSource); "
+            "got 'SERVER' (a string)",
+        ),
+        (lambda: Event(7, EventSource.AGENT), "field 'name' must be a string; got 7 (an integer)"),
+        (
+            lambda: Event("e", EventSource.AGENT, timestamp=1.5),
+            "field 'timestamp' must be an integer; got 1.5 (a number)",
+        ),
+        (
+            lambda: Event("e", EventSource.AGENT, timestamp=True),
+            "field 'timestamp' must be an integer; got True (a boolean)",
+        ),
+        (
+            lambda: Event("e", EventSource.AGENT, metadata=[]),
+            "field 'metadata' must be an object; got [] (an array)",
+        ),
+        (
+            lambda: Event("e", EventSource.AGENT, metadata={1: "x"}),
+            "metadata keys must be strings; got 1 (an integer)",
+        ),
+        (
+            lambda: Event("e", EventSource.AGENT, metadata={"loss": math.nan}),
+            "metadata['loss'] is nan, which JSON cannot carry; numbers must be finite "
+            "(write it as a string or null instead)",
+        ),
+        (
+            lambda: Event("e", EventSource.AGENT, metadata={"t": -math.inf}),
+            "metadata['t'] is -inf, which JSON cannot carry; numbers must be finite "
+            "(write it as a string or null instead)",
+        ),
+        (
+            lambda: Event("e", EventSource.AGENT, metadata={"ranks": [0, 1]}),
+            "metadata['ranks'] must be a string, number, boolean or null; got [0, 1] (an array) "
+            "(encode nested values as a JSON string)",
+        ),
+        (
+            lambda: Event("e", EventSource.AGENT, metadata={"when": object}),
+            "metadata['when'] must be a string, number, boolean or null; got <class 'object'> "
+            "(a type) (encode nested values as a JSON string)",
+        ),
+        (
+            lambda: a_rdzv_event(pid=None),
+            "field 'pid' must be an integer; got None",
+        ),
+        (
+            lambda: a_rdzv_event(rank="0"),
+            "field 'rank' must be an integer or null; got '0' (a string)",
+        ),
+        (
+            lambda: a_rdzv_event(node_state="running"),
+            "field 'node_state' must be one of 'INIT', 'RUNNING', 'SUCCEEDED', 'FAILED' "
+            "(a NodeState); got 'running' (a string)",
+        ),
+    ],
+)
+def test_construction_rejects_what_json_cannot_carry(make, message) -> None:  # type: ignore[no-untyped-def]
+    with pytest.raises(InvalidEventError) as raised:
+        make()
+    assert str(raised.value) == message
+    assert isinstance(raised.value, ValueError)
+
+
+# serialize(): byte-identical to torch's formula, never invalid JSON.
+
+
+@pytest.mark.parametrize("line", SAMPLE_LINES)
+def test_real_torchelastic_lines_round_trip_byte_for_byte(line: str) -> None:
+    cls = RdzvEvent if '"node_state"' in line else Event
+    event = cls.deserialize(line)
+    assert event.serialize() == line == torch_formula(event)
+    assert str(event) == line
+
+
+@given(strategies.any_event)
+def test_serialize_is_byte_identical_to_torch_formula(event: Event | RdzvEvent) -> None:
+    assert event.serialize() == torch_formula(event)
+
+
+@given(strategies.any_event)
+def test_serialize_then_deserialize_is_identity(event: Event | RdzvEvent) -> None:
+    line = event.serialize()
+    assert type(event).deserialize(line) == event
+    assert type(event).deserialize(line.encode()) == event
+    assert type(event).deserialize(json.loads(line)) == event
+
+
+@given(strategies.any_event)
+def test_every_serialized_event_is_one_line_of_strict_json(event: Event | RdzvEvent) -> None:
+    line = event.serialize()
+    assert "\n" not in line
+    json.loads(line, parse_constant=pytest.fail)  # NaN, Infinity: not JSON
+
+
+def test_metadata_made_invalid_after_construction_fails_clearly_on_serialize() -> None:
+    event = Event("e", EventSource.AGENT)
+    event.metadata["loss"] = math.inf
+    with pytest.raises(InvalidEventError, match=r"metadata\['loss'\] is inf, which JSON cannot"):
+        event.serialize()
+    event.metadata["loss"] = {1, 2}
+    with pytest.raises(InvalidEventError, match=r"metadata\['loss'\] must be a string, number"):
+        event.serialize()
+
+
+def test_serialize_ignores_attributes_that_are_not_fields() -> None:
+    event = Event("e", EventSource.AGENT)
+    event.note = "not on the wire"  # type: ignore[attr-defined]
+    assert event.serialize() == torch_formula(Event("e", EventSource.AGENT))
+
+
+def test_non_ascii_is_escaped_as_torch_does() -> None:
+    assert Event("é", EventSource.AGENT).serialize().startswith('{"name": "\\u00e9"')
+
+
+# deserialize(): one exception type, a message that says what and where.
+
+
+@pytest.mark.parametrize(
+    ("data", "message"),
+    [
+        (
+            "{",
+            "not valid JSON for an Event: Expecting property name enclosed in double quotes "
+            "at line 1, column 2 (character 1)",
+        ),
+        (
+            '{"name": "e",\n "source": }',
+            "not valid JSON for an Event: Expecting value at line 2, column 12 (character 25)",
+        ),
+        ("", "not valid JSON for an Event: Expecting value at line 1, column 1 (character 0)"),
+        ("[1, 2]", "an Event is a JSON object; got [1, 2] (an array)"),
+        ('"e"', "an Event is a JSON object; got 'e' (a string)"),
+        ('{"source": "AGENT"}', "missing required field 'name' of an Event"),
+        ("{}", "missing required field 'name', 'source' of an Event"),
+        (
+            '{"name": "e", "source": "AGENT", "host": "x"}',
+            "unknown field 'host' in an Event; its fields are 'name', 'source', 'timestamp', "
+            "'metadata'",
+        ),
+        (
+            '{"name": "e", "source": "agent"}',
+            "field 'source' must be one of 'AGENT', 'WORKER' (an EventSource); "
+            "got 'agent' (a string)",
+        ),
+        (
+            '{"name": "e", "source": "AGENT", "timestamp": "0"}',
+            "field 'timestamp' must be an integer; got '0' (a string)",
+        ),
+        (
+            '{"name": "e", "source": "AGENT", "timestamp": 1.0}',
+            "field 'timestamp' must be an integer; got 1.0 (a number)",
+        ),
+        ('{"name": null, "source": "AGENT"}', "field 'name' must be a string; got None"),
+        (
+            '{"name": "e", "source": "AGENT", "metadata": {"a": {"b": 1}}}',
+            "metadata['a'] must be a string, number, boolean or null; got {'b': 1} (an object) "
+            "(encode nested values as a JSON string)",
+        ),
+        (
+            '{"name": "e", "source": "AGENT", "metadata": {"a": NaN}}',
+            "NaN is not JSON (RFC 8259 numbers must be finite)",
+        ),
+        (b"\xff\xfe{", "not UTF-8 text: byte 0xff at position 0 (invalid start byte)"),
+        (b'{"name": "\xc3', "not UTF-8 text: byte 0xc3 at position 10 (unexpected end of data)"),
+        (
+            42,
+            "cannot read an Event from 42 (an integer); expected JSON text (str, or UTF-8 "
+            "bytes), a dict or an Event",
+        ),
+        (
+            None,
+            "cannot read an Event from None; expected JSON text (str, or UTF-8 bytes), a "
+            "dict or an Event",
+        ),
+        ({"name": "e"}, "missing required field 'source' of an Event"),
+    ],
+)
+def test_deserialize_rejects_bad_input_with_a_located_message(data: object, message: str) -> None:
+    with pytest.raises(InvalidEventError) as raised:
+        Event.deserialize(data)  # type: ignore[arg-type]
+    assert str(raised.value) == message
+
+
+def test_deserialize_an_rdzv_event_from_an_event_line_names_the_fields() -> None:
+    with pytest.raises(InvalidEventError, match="unknown field 'source', 'timestamp', 'metadata'"):
+        RdzvEvent.deserialize(SAMPLE_LINES[0])
+
+
+def test_deserialize_accepts_dicts_bytes_and_instances() -> None:
+    event = a_rdzv_event(rank=3)
+    assert RdzvEvent.deserialize(event) is event
+    assert RdzvEvent.deserialize(bytearray(event.serialize(), "utf-8")) == event
+    assert RdzvEvent.deserialize(dataclasses.asdict(event)) == event
+
+
+def test_deserialize_fills_omitted_optional_fields_with_defaults() -> None:
+    event = RdzvEvent.deserialize(
+        '{"name": "n", "run_id": "r", "message": "m", "hostname": "h", "pid": 1, '
+        '"node_state": "INIT"}'
+    )
+    assert event == RdzvEvent("n", "r", "m", "h", 1, NodeState.INIT)
+
+
+@given(st.text() | st.binary())
+def test_deserialize_raises_only_invalid_event_error_on_garbage(garbage: str | bytes) -> None:
+    with contextlib.suppress(InvalidEventError):
+        Event.deserialize(garbage)
+
+
+# json_schema(): generated from the classes, agrees with deserialize().
+
+
+@pytest.mark.parametrize("cls", [Event, RdzvEvent])
+def test_schema_is_a_valid_draft_2020_12_schema(cls: type) -> None:
+    schema = json_schema(cls)
+    jsonschema.Draft202012Validator.check_schema(schema)
+    assert schema["$schema"] == "https://json-schema.org/draft/2020-12/schema"
+    assert list(schema["properties"]) == [f.name for f in dataclasses.fields(cls)]
+    assert all(prop["description"] for prop in schema["properties"].values())
+
+
+def test_schema_says_what_is_required_and_what_defaults_are() -> None:
+    schema = json_schema(RdzvEvent)
+    assert schema["required"] == ["name", "run_id", "message", "hostname", "pid", "node_state"]
+    assert schema["properties"]["rank"] == {
+        "type": ["integer", "null"],
+        "description": "The rank of the node in the rendezvous round, once it has one.",
+        "default": None,
+    }
+    assert json_schema(Event)["properties"]["metadata"]["default"] == {}
+
+
+@given(strategies.any_event)
+def test_every_serialized_event_validates_against_its_schema(event: Event | RdzvEvent) -> None:
+    jsonschema.validate(json.loads(event.serialize()), json_schema(type(event)))
+
+
+@pytest.mark.parametrize(
+    "document",
+    [
+        {"name": "e"},
+        {"name": "e", "source": "SERVER"},
+        {"name": "e", "source": "AGENT", "extra": 1},
+        {"name": "e", "source": "AGENT", "timestamp": 1.5},
+        {"name": "e", "source": "AGENT", "metadata": {"a": [1]}},
+    ],
+)
+def test_schema_rejects_what_deserialize_rejects(document: dict[str, object]) -> None:
+    with pytest.raises(jsonschema.ValidationError):
+        jsonschema.validate(document, json_schema(Event))
+    with pytest.raises(InvalidEventError):
+        Event.deserialize(document)
+
+
+def test_schema_of_something_else_is_a_type_error() -> None:
+    with pytest.raises(TypeError, match="json_schema\\(\\) takes an event class such as Event"):
+        json_schema(dict)
