@@ -26,6 +26,12 @@ def record(event: Event | RdzvEvent, destination: str = "null") -> None:
     destination is reported once as an error on the ``elastic_events`` logger, and its events go
     to ``"console"`` so that none is lost.
 
+    Events are logged at ``INFO`` on the destination's logger, ``torchelastic-events-<name>``,
+    whose level comes from the ``LOGLEVEL`` environment variable when it is created, as in
+    PyTorch, but read in any case (``debug`` works). An invalid value is reported and ``INFO``
+    used instead; a level above ``INFO`` drops the destination's events, as in PyTorch, but
+    says so once, as a warning on the ``elastic_events`` logger.
+
     Args:
         event: The event to record.
         destination: The name of a destination: a built-in one or one added with
