@@ -1,0 +1,603 @@
+"""The pure helpers of sphinxext.event_json: parsing, checking and formatting, without Sphinx."""
+
+from __future__ import annotations
+
+import builtins
+import doctest
+import html
+import json
+import re
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+from hypothesis import given
+from pygments import highlight
+from pygments.formatters import HtmlFormatter
+from pygments.lexers import JsonLexer
+
+import elastic_events
+from elastic_events import Event, EventSource, NodeState, RdzvEvent, json_schema
+from sphinxext._event_json import content, deps, render
+from sphinxext._event_json.content import (
+    ContentError,
+    parse_constructor,
+    parse_event,
+    resolve_class,
+    serialize_checked,
+)
+from sphinxext._event_json.render import (
+    json_type,
+    link_top_level_keys,
+    pretty_json,
+    schema_rows,
+)
+from tests import strategies
+
+RDZV_FIELDS = '"run_id": "r", "message": "m", "hostname": "h", "pid": 1'
+
+
+def error_of(text: str, cls: Any = Event) -> ContentError:
+    with pytest.raises(ContentError) as info:
+        parse_event(text, cls)
+    return info.value
+
+
+@pytest.mark.parametrize("module", [content, render, deps], ids=lambda m: m.__name__)
+def test_docstring_examples_run(module: Any) -> None:
+    result = doctest.testmod(module, optionflags=doctest.ELLIPSIS)
+    assert result.attempted > 0
+    assert result.failed == 0
+
+
+# --- the class argument ------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("argument", "cls"),
+    [
+        ("Event", Event),
+        ("RdzvEvent", RdzvEvent),
+        ("elastic_events.Event", Event),
+        (" elastic_events.RdzvEvent ", RdzvEvent),
+    ],
+)
+def test_class_argument_names_an_event_class(argument: str, cls: type) -> None:
+    assert resolve_class(argument) is cls
+
+
+@pytest.mark.parametrize("argument", ["WorkerEvent", "event", "EventSource", "torch.Event", ""])
+def test_unknown_class_names_the_known_ones(argument: str) -> None:
+    with pytest.raises(ContentError) as info:
+        resolve_class(argument)
+    assert info.value.message == (
+        f"unknown event class {argument.strip()!r}; expected one of Event, RdzvEvent "
+        "(or elastic_events.Event, elastic_events.RdzvEvent)"
+    )
+    assert info.value.subtype == "class"
+    assert info.value.line is None
+
+
+# --- JSON content ------------------------------------------------------------------------
+
+
+def test_json_content_takes_the_class_defaults() -> None:
+    event = parse_event('{"name": "n", "source": "WORKER"}', Event)
+    assert event == Event("n", EventSource.WORKER, 0, {})
+
+
+def test_json_content_reads_every_field() -> None:
+    text = (
+        '{"name": "n", "run_id": "r", "message": "café", "hostname": "h", "pid": 7,\n'
+        ' "node_state": "FAILED", "master_endpoint": "e:1", "rank": 0, "local_id": -2,\n'
+        ' "error_trace": "Traceback\\n"}'
+    )
+    event = parse_event(text, RdzvEvent)
+    assert event == RdzvEvent(
+        "n", "r", "café", "h", 7, NodeState.FAILED, "e:1", 0, -2, "Traceback\n"
+    )
+
+
+def test_invalid_json_gives_the_position_and_the_content_line() -> None:
+    error = error_of('{"name": "x",\n "source": "WORKER",,\n "timestamp": 1}')
+    assert error.message == (
+        "invalid JSON at line 2, column 21 of the content: Expecting property name enclosed in "
+        "double quotes; the content must be a single JSON object"
+    )
+    assert (error.subtype, error.line) == ("json", 1)
+
+
+def test_leading_blank_lines_count_for_the_json_position() -> None:
+    error = error_of('\n\n{"name": }')
+    assert error.line == 2
+    assert error.message.startswith("invalid JSON at line 3, column 10 of the content: ")
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        (
+            '{"name": "x", "source": "WORKER", "name": "y"}',
+            "invalid JSON: the key 'name' appears twice in one object; keep only one",
+        ),
+        (
+            '{"name": "x", "source": "WORKER", "metadata": {"loss": NaN}}',
+            "invalid JSON: NaN is not a JSON value; use a number, or a string such as 'NaN'",
+        ),
+        (
+            '{"name": "x", "source": "WORKER", "metadata": {"loss": -Infinity}}',
+            "invalid JSON: -Infinity is not a JSON value; use a number, or a string such as "
+            "'-Infinity'",
+        ),
+        (
+            '{"name": "x"} {}',
+            "invalid JSON at line 1, column 15 of the content: Extra data; the "
+            "content must be a single JSON object",
+        ),
+    ],
+)
+def test_json_that_python_would_accept_but_json_does_not_is_rejected(
+    text: str, message: str
+) -> None:
+    error = error_of(text)
+    assert error.message == message
+    assert error.subtype == "json"
+
+
+@pytest.mark.parametrize(
+    ("text", "cls", "library_message"),
+    [
+        ('{"name": "x"}', Event, "missing required field 'source' of an Event"),
+        (
+            '{"name": "x", "source": "WORKER", "colour": "red"}',
+            Event,
+            "unknown field 'colour' in an Event; its fields are 'name', 'source', 'timestamp', "
+            "'metadata'",
+        ),
+        (
+            '{"name": "x", "source": "MASTER"}',
+            Event,
+            "field 'source' must be one of 'AGENT', 'WORKER' (an EventSource); got 'MASTER' "
+            "(a string)",
+        ),
+        (
+            '{"name": "x", ' + RDZV_FIELDS.replace("1", '"1"') + ', "node_state": "INIT"}',
+            RdzvEvent,
+            "field 'pid' must be an integer; got '1' (a string)",
+        ),
+        (
+            '{"name": "x", "source": "WORKER", "metadata": {"config": {"lr": 0.1}}}',
+            Event,
+            "metadata['config'] must be a string, number, boolean or null; got {'lr': 0.1} "
+            "(an object) (encode nested values as a JSON string)",
+        ),
+    ],
+    ids=["missing-field", "unknown-field", "unknown-enum", "wrong-type", "nested-metadata"],
+)
+def test_json_the_class_rejects_says_what_the_library_says(
+    text: str, cls: Any, library_message: str
+) -> None:
+    error = error_of(text, cls)
+    assert error.message == f"invalid {cls.__name__}: {library_message}"
+    assert (error.subtype, error.line) == ("field", None)
+
+
+@pytest.mark.parametrize(
+    ("cls", "hint"),
+    [
+        (
+            Event,
+            '{"name": "...", "source": "WORKER"} or a constructor call such as '
+            'Event(name="...", source=EventSource.WORKER)',
+        ),
+        (
+            RdzvEvent,
+            '{"name": "...", "run_id": "...", "message": "...", "hostname": "...", '
+            '"pid": 0, "node_state": "RUNNING"} or a constructor call such as '
+            'RdzvEvent(name="...", run_id="...", message="...", hostname="...", pid=1, '
+            "node_state=NodeState.RUNNING)",
+        ),
+    ],
+)
+@pytest.mark.parametrize("text", ["", "  \n\n "])
+def test_empty_content_shows_what_to_write(text: str, cls: Any, hint: str) -> None:
+    error = error_of(text, cls)
+    assert error.message == f"the directive has no content; write a JSON object such as {hint}"
+    assert error.subtype == "content"
+
+
+# --- constructor expressions -------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ('Event("n", EventSource.AGENT)', Event("n", EventSource.AGENT)),
+        ('Event(name="n", source="WORKER", timestamp=-5)', Event("n", EventSource.WORKER, -5)),
+        (
+            'elastic_events.Event("n", elastic_events.EventSource.WORKER, 3, '
+            '{"a": 1, "b": -2.5, "c": True, "d": None, "e": "é"})',
+            Event("n", EventSource.WORKER, 3, {"a": 1, "b": -2.5, "c": True, "d": None, "e": "é"}),
+        ),
+        (
+            "RdzvEvent(\n    name='n',\n    run_id='r',\n    message='m',\n    hostname='h',\n"
+            "    pid=+1,\n    node_state=NodeState.SUCCEEDED,\n    rank=None,\n)",
+            RdzvEvent("n", "r", "m", "h", 1, NodeState.SUCCEEDED),
+        ),
+    ],
+)
+def test_constructor_expressions_build_the_event(text: str, expected: Any) -> None:
+    assert parse_event(text, type(expected)) == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "line", "message"),
+    [
+        (
+            '__import__("os").system("true")',
+            0,
+            "at line 1, column 1 of the content: the content must be a call to Event(...) or a "
+            "JSON object, not a call to __import__('os').system; for example "
+            'Event(name="...", source=EventSource.WORKER)',
+        ),
+        (
+            'Event(name=open("/etc/passwd").read(), source="WORKER")',
+            0,
+            "at line 1, column 12 of the content: a call to open('/etc/passwd').read is not "
+            "allowed; allowed are string, number, boolean and None literals, dicts with string "
+            "keys, and enum members such as EventSource.WORKER or NodeState.RUNNING",
+        ),
+        (
+            'Event(name="x",\n      source="WORKER",\n      timestamp=1 + 2)',
+            2,
+            "at line 3, column 17 of the content: arithmetic is not allowed; allowed are string, "
+            "number, boolean and None literals, dicts with string keys, and enum members such as "
+            "EventSource.WORKER or NodeState.RUNNING",
+        ),
+        (
+            'Event(name=f"x{1}", source="WORKER")',
+            0,
+            "at line 1, column 12 of the content: an f-string is not allowed; allowed are string, "
+            "number, boolean and None literals, dicts with string keys, and enum members such as "
+            "EventSource.WORKER or NodeState.RUNNING",
+        ),
+        (
+            'Event(name="x", source=WORKER)',
+            0,
+            "at line 1, column 24 of the content: the name 'WORKER' is not allowed here; write "
+            "EventSource.WORKER or the string 'WORKER'",
+        ),
+        (
+            'Event(name="x", source=EventSource.MASTER)',
+            0,
+            "at line 1, column 24 of the content: EventSource has no member 'MASTER'; expected "
+            "one of EventSource.AGENT, EventSource.WORKER",
+        ),
+        (
+            'Event(name="x", source=EventSource.WORKER.value)',
+            0,
+            "at line 1, column 24 of the content: the attribute access EventSource.WORKER.value "
+            "is not allowed; allowed are string, number, boolean and None literals, dicts with "
+            "string keys, and enum members such as EventSource.WORKER or NodeState.RUNNING",
+        ),
+        (
+            'Event(name="x", source="WORKER", metadata={**defaults})',
+            0,
+            "at line 1, column 46 of the content: **-unpacking is not allowed in a dict; write "
+            "each key out",
+        ),
+        (
+            'Event(name="x", source="WORKER", **extra)',
+            0,
+            "at line 1, column 34 of the content: **-unpacking is not allowed; write each field "
+            "as name=value",
+        ),
+        (
+            "Event(*args)",
+            0,
+            "at line 1, column 7 of the content: *-unpacking is not allowed; write each argument "
+            "out",
+        ),
+        (
+            'Event(name="x", source="WORKER", colour="red")',
+            0,
+            "at line 1, column 34 of the content: unknown field 'colour'; Event has the fields "
+            "name, source, timestamp, metadata",
+        ),
+        (
+            'Event("x", "WORKER", name="y")',
+            0,
+            "at line 1, column 22 of the content: the field 'name' is given twice; give it once",
+        ),
+        (
+            'Event("x", "WORKER", 0, {}, "extra")',
+            0,
+            "at line 1, column 29 of the content: Event takes at most 4 positional arguments "
+            "(name, source, timestamp, metadata), got 5",
+        ),
+        (
+            'Event(name="x")',
+            0,
+            "at line 1, column 1 of the content: missing required field 'source'; Event requires "
+            "name, source",
+        ),
+        (
+            'RdzvEvent(name="x", run_id="r", message="m", hostname="h", pid=1, '
+            'node_state="RUNNING")',
+            0,
+            "at line 1, column 1 of the content: the expression builds RdzvEvent but the directive "
+            "names Event; make them agree",
+        ),
+        (
+            'Event(name=b"x", source="WORKER")',
+            0,
+            "at line 1, column 12 of the content: a bytes constant is not allowed; allowed are "
+            "string, number, boolean and None literals, dicts with string keys, and enum members "
+            "such as EventSource.WORKER or NodeState.RUNNING",
+        ),
+        (
+            'Event(name="x", source="WORKER", metadata={1: "x"})',
+            0,
+            "at line 1, column 44 of the content: dict keys must be string literals",
+        ),
+        (
+            'Event(name="x", source="WORKER", metadata={"a": 1, "a": 2})',
+            0,
+            "at line 1, column 52 of the content: the key 'a' appears twice in one dict; keep one",
+        ),
+        (
+            '[Event(name="x", source="WORKER")]',
+            0,
+            "at line 1, column 1 of the content: the content must be a call to Event(...) or a "
+            'JSON object, not a list; for example Event(name="...", source=EventSource.WORKER)',
+        ),
+        (
+            "lambda: 0",
+            0,
+            "at line 1, column 1 of the content: the content must be a call to Event(...) or a "
+            'JSON object, not a lambda; for example Event(name="...", source=EventSource.WORKER)',
+        ),
+    ],
+    ids=[
+        "import",
+        "call",
+        "arithmetic",
+        "f-string",
+        "bare-name",
+        "unknown-member",
+        "member-attribute",
+        "dict-unpacking",
+        "kwargs-unpacking",
+        "args-unpacking",
+        "unknown-field",
+        "given-twice",
+        "too-many-positional",
+        "missing-field",
+        "class-mismatch",
+        "bytes",
+        "non-string-key",
+        "duplicate-key",
+        "list",
+        "lambda",
+    ],
+)
+def test_disallowed_expressions_are_rejected_where_they_are(
+    text: str, line: int, message: str
+) -> None:
+    error = error_of(text)
+    assert error.message == message
+    assert (error.subtype, error.line) == ("expression", line)
+
+
+def test_expression_syntax_errors_give_the_line() -> None:
+    error = error_of('Event(name="x",\n      source="WORKER"')
+    assert error.message == (
+        "invalid expression at line 1, column 6 of the content: '(' was never closed; write a "
+        'JSON object or a call such as Event(name="...", source=EventSource.WORKER)'
+    )
+    assert (error.subtype, error.line) == ("expression", 0)
+
+
+def test_values_the_class_rejects_in_an_expression_say_what_the_library_says() -> None:
+    error = error_of('Event(name="x", source="WORKER", metadata={"a": {"b": 1}})')
+    assert error.message == (
+        "invalid Event: metadata['a'] must be a string, number, boolean or null; got {'b': 1} "
+        "(an object) (encode nested values as a JSON string)"
+    )
+    assert error.subtype == "field"
+
+
+def test_expressions_are_never_evaluated(monkeypatch: pytest.MonkeyPatch) -> None:
+    def forbidden(*args: object, **kwargs: object) -> None:
+        raise AssertionError("eval or exec was called")
+
+    monkeypatch.setattr(builtins, "eval", forbidden)
+    monkeypatch.setattr(builtins, "exec", forbidden)
+    assert parse_constructor('Event("n", "AGENT")', Event) == Event("n", EventSource.AGENT)
+    with pytest.raises(ContentError):
+        parse_constructor('Event(name=exit(3), source="AGENT")', Event)
+
+
+# --- round trips (property tests) --------------------------------------------------------
+
+
+def as_expression(event: Event | RdzvEvent) -> str:
+    arguments = []
+    for name, value in vars(event).items():
+        if isinstance(value, EventSource | NodeState):
+            arguments.append(f"{name}={type(value).__name__}.{value.name}")
+        else:
+            arguments.append(f"{name}={value!r}")
+    return f"{type(event).__name__}(\n    " + ",\n    ".join(arguments) + "\n)"
+
+
+@given(strategies.any_event)
+def test_pretty_json_of_any_event_reads_back_to_the_same_event(event: Event | RdzvEvent) -> None:
+    line = serialize_checked(event)
+    assert line == event.serialize()
+    text = pretty_json(line)
+    assert parse_event(text, type(event)) == event
+    assert json.dumps(json.loads(text)) == line  # same keys, same order, same values
+
+
+@given(strategies.any_event)
+def test_any_event_written_as_a_constructor_call_builds_the_same_event(
+    event: Event | RdzvEvent,
+) -> None:
+    assert parse_event(as_expression(event), type(event)) == event
+
+
+class _Drifting:
+    """An event whose JSON does not read back to it."""
+
+    def __init__(self, value: int) -> None:
+        self.value = value
+
+    def serialize(self) -> str:
+        return json.dumps({"value": self.value})
+
+    @classmethod
+    def deserialize(cls, data: str) -> _Drifting:
+        return cls(json.loads(data)["value"] + 1)
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, _Drifting) and other.value == self.value
+
+    def __repr__(self) -> str:
+        return f"_Drifting({self.value})"
+
+
+def test_an_event_that_does_not_round_trip_is_reported() -> None:
+    with pytest.raises(ContentError) as info:
+        serialize_checked(_Drifting(1))  # type: ignore[arg-type]
+    assert info.value.message == (
+        "the _Drifting does not round-trip: deserialize(serialize()) gives _Drifting(2), not "
+        "_Drifting(1); use values that JSON keeps as they are"
+    )
+    assert info.value.subtype == "roundtrip"
+
+
+def test_an_event_that_cannot_be_serialized_is_reported() -> None:
+    event = Event("n", EventSource.AGENT)
+    event.metadata["bad"] = float("nan")
+    with pytest.raises(ContentError) as info:
+        serialize_checked(event)
+    assert info.value.message.startswith("the Event cannot be written to the log: ")
+    assert info.value.subtype == "roundtrip"
+
+
+# --- rendering ---------------------------------------------------------------------------
+
+
+def test_pretty_json_keeps_wire_order_and_non_ascii() -> None:
+    event = RdzvEvent("é", "r", "日本", "h", 1, NodeState.INIT, rank=2)
+    assert pretty_json(event.serialize()) == (
+        "{\n"
+        '  "name": "é",\n'
+        '  "run_id": "r",\n'
+        '  "message": "日本",\n'
+        '  "hostname": "h",\n'
+        '  "pid": 1,\n'
+        '  "node_state": "INIT",\n'
+        '  "master_endpoint": "",\n'
+        '  "rank": 2,\n'
+        '  "local_id": null,\n'
+        '  "error_trace": ""\n'
+        "}"
+    )
+    assert pretty_json('{"a": {"b": 1}}', indent=4) == '{\n    "a": {\n        "b": 1\n    }\n}'
+
+
+def highlighted(text: str) -> str:
+    return highlight(text, JsonLexer(), HtmlFormatter())
+
+
+@pytest.mark.parametrize("compact", [False, True])
+def test_only_top_level_keys_are_linked(compact: bool) -> None:
+    event = Event("n", EventSource.WORKER, metadata={"name": "nested", "source": 1})
+    text = event.serialize() if compact else pretty_json(event.serialize())
+    block = highlighted(text)
+    linked = link_top_level_keys(block, {"name": "api.html#N", "source": "#S", "timestamp": "#T"})
+    anchors = re.findall(
+        r'<a class="reference internal event-json-key" href="([^"]*)">(.*?)</a>', linked
+    )
+    assert [(href, re.sub("<[^>]+>", "", key)) for href, key in anchors] == [
+        ("api.html#N", '"name"'),
+        ("#S", '"source"'),
+        ("#T", '"timestamp"'),
+    ]
+    # What a reader (or a copy button) gets from the block is the JSON, unchanged.
+    assert html.unescape(re.sub("<[^>]+>", "", linked)) == html.unescape(
+        re.sub("<[^>]+>", "", block)
+    )
+
+
+def test_links_are_escaped_and_unknown_keys_left_alone() -> None:
+    block = highlighted('{"a": 1, "b": [{"a": 2}]}')
+    linked = link_top_level_keys(block, {"a": 'x.html#"><script>', "c": "#c"})
+    assert linked.count("<a ") == 1
+    assert 'href="x.html#&quot;&gt;&lt;script&gt;"' in linked
+    assert link_top_level_keys(block, {}) == block
+
+
+def test_schema_rows_follow_the_json_schema_of_the_class() -> None:
+    rows = schema_rows(json_schema(RdzvEvent))
+    assert [row.name for row in rows] == [
+        "name", "run_id", "message", "hostname", "pid", "node_state",
+        "master_endpoint", "rank", "local_id", "error_trace",
+    ]  # fmt: skip
+    by_name = {row.name: row for row in rows}
+    assert by_name["node_state"].json_type == '"INIT" | "RUNNING" | "SUCCEEDED" | "FAILED"'
+    assert by_name["node_state"].required
+    assert by_name["rank"].json_type == "integer | null"
+    assert (by_name["rank"].required, by_name["rank"].default) == (False, "null")
+    assert by_name["master_endpoint"].default == '""'
+    descriptions = json_schema(RdzvEvent)["properties"]
+    assert all(row.description == descriptions[row.name].get("description", "") for row in rows)
+
+
+def test_json_types_read_well() -> None:
+    assert json_type({"type": "string"}) == "string"
+    assert json_type({"type": "object", "additionalProperties": {"type": ["string", "null"]}}) == (
+        "object of string | null"
+    )
+    assert json_type({"type": "array", "items": {"type": "integer"}}) == "array of integer"
+    assert json_type({"anyOf": [{"type": "string"}, {"const": 1}]}) == "string | 1"
+    assert json_type({}) == "any"
+
+
+# --- dependencies ------------------------------------------------------------------------
+
+
+def test_dependencies_follow_the_imports_inside_the_package(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    package = tmp_path / "pkg_deps_probe"
+    package.mkdir()
+    (package / "__init__.py").write_text("from pkg_deps_probe import model, unrelated\n")
+    (package / "model.py").write_text(
+        "import json\nfrom . import wire\n\nclass Thing:\n    def method(self):\n        pass\n"
+    )
+    (package / "wire.py").write_text("from pkg_deps_probe.errors import Error\n")
+    (package / "errors.py").write_text("class Error(Exception):\n    pass\n")
+    (package / "unrelated.py").write_text("import pkg_deps_probe.errors\n")
+    monkeypatch.syspath_prepend(str(tmp_path))
+    for name in [n for n in sys.modules if n.startswith("pkg_deps_probe")]:
+        monkeypatch.delitem(sys.modules, name)
+    import pkg_deps_probe  # type: ignore[import-not-found]
+
+    thing = pkg_deps_probe.model.Thing
+    thing.__module__ = "pkg_deps_probe"  # re-exported, as the library does
+    files = deps.dependency_files(thing)
+    assert sorted(p.name for p in files) == ["__init__.py", "errors.py", "model.py", "wire.py"]
+    assert all(p.is_absolute() for p in files)
+
+
+def test_event_classes_depend_on_their_defining_module_and_the_package_face() -> None:
+    files = deps.dependency_files(Event)
+    defining = Path(sys.modules[deps.defining_module(Event)].__file__ or "").resolve()
+    package = Path(elastic_events.__file__ or "").resolve()
+    assert defining in files
+    assert package in files
+    assert all(p.parent == package.parent for p in files)
