@@ -15,6 +15,7 @@ from pathlib import Path
 
 from sphinx.application import Sphinx
 from sphinx.errors import PycodeError
+from sphinx.ext.napoleon.docstring import GoogleDocstring
 from sphinx.pycode import ModuleAnalyzer
 
 # -- Paths --------------------------------------------------------------------------------------
@@ -51,9 +52,9 @@ language = "en"
 
 # -- Autodoc, napoleon, type hints --------------------------------------------------------------
 autodoc_member_order = "bysource"
-autodoc_typehints = "description"
+autodoc_type_aliases = {"EventMetadataValue": "elastic_events.EventMetadataValue"}
 autodoc_preserve_defaults = True
-autodoc_default_options = {"members": True, "show-inheritance": True}
+autodoc_default_options = {"members": True}
 napoleon_google_docstring = True
 napoleon_numpy_docstring = False
 napoleon_use_ivar = False
@@ -63,6 +64,7 @@ typehints_defaults = "comma"
 typehints_document_rtype = True
 typehints_document_rtype_none = False  # no "Return type: None" on functions that return nothing
 always_use_bars_union = True
+python_use_unqualified_type_names = True
 
 
 # -- Doctest ------------------------------------------------------------------------------------
@@ -176,7 +178,14 @@ def _import_type_checking_names(app: Sphinx) -> None:
 _TYPE_CHECKING_TESTS = {"TYPE_CHECKING", "typing.TYPE_CHECKING"}
 
 
+# sphinx-autodoc-typehints turns off Napoleon's reading of attribute types from class annotations
+# (for a NumPy-style problem, tox-dev/sphinx-autodoc-typehints#308); our classes document their
+# dataclass fields in an "Attributes:" section and need it, so keep Napoleon's own.
+_napoleon_lookup_annotation = GoogleDocstring._lookup_annotation
+
+
 def setup(app: Sphinx) -> None:
+    GoogleDocstring._lookup_annotation = _napoleon_lookup_annotation  # type: ignore[method-assign]
     app.connect("builder-inited", _import_type_checking_names)
     # After Napoleon (priority 500), which would misread the alias's docstring.
     app.connect("autodoc-process-docstring", _docstring_of_reexported_data, priority=600)
