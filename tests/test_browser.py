@@ -19,7 +19,7 @@ import os
 import threading
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
+from typing import Any, NoReturn
 
 import pytest
 
@@ -45,7 +45,7 @@ EVENTS_PAGE = "elastic/events.html"
 TIMEOUT_MS = 15_000
 
 
-def _cannot_run(reason: str) -> None:
+def _cannot_run(reason: str) -> NoReturn:
     """Skip, or fail in CI, where the browser test must run."""
     if os.environ.get("CI") == "true":
         pytest.fail(f"{reason} (CI=true: the browser test must run in CI)")
@@ -79,7 +79,10 @@ def browser(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
     """Start headless Chromium with a fresh, empty profile."""
     if not CHROMIUM.is_file():
         _cannot_run(f"no Chromium at {CHROMIUM}: install Debian's `chromium` package")
-    sync_api = pytest.importorskip("playwright.sync_api")
+    try:
+        from playwright import sync_api
+    except ImportError:
+        _cannot_run("Playwright's Python package is not installed: `make venv` installs it")
     profile = tmp_path_factory.mktemp("chromium-profile")
     with sync_api.sync_playwright() as playwright:
         context = playwright.chromium.launch_persistent_context(
@@ -140,9 +143,19 @@ def _background(page: Any) -> str:
 
 def test_events_page_loads_without_console_errors(page: Any, site: str, errors: list[str]) -> None:
     _open_events_page(page, site)
-    assert "RdzvEvent" in page.title() or page.locator("h1").first.inner_text()
-    assert page.locator("dt#elastic_events\\.RdzvEvent").count() == 1
+    assert page.locator("h1").first.inner_text().startswith("Events")
+    assert page.locator('dt[id="elastic_events.RdzvEvent"]').count() == 1
+    assert page.locator(".event-json").count() >= 4
     page.wait_for_load_state("networkidle")
+    assert errors == []
+
+
+@pytest.mark.parametrize("path", ["index.html", "guide.html", "catalogue.html", "changelog.html"])
+def test_other_pages_load_without_console_errors(
+    page: Any, site: str, errors: list[str], path: str
+) -> None:
+    page.goto(site + path, wait_until="networkidle")
+    assert page.locator("h1").count() == 1
     assert errors == []
 
 
@@ -179,12 +192,16 @@ def test_copy_button_copies_the_json_of_an_example(page: Any, site: str, errors:
 
 def test_collapsed_example_expands(page: Any, site: str, errors: list[str]) -> None:
     _open_events_page(page, site)
-    details = page.locator("details.event-json").first
+    summary = page.locator("details.event-json > summary", has_text="failed keep-alive heartbeat")
+    details = summary.locator("xpath=..")
+    code = details.locator("pre").first
     assert details.get_attribute("open") is None
-    assert not details.locator("pre").first.is_visible()
-    details.locator("summary").first.click()
+    assert not code.is_visible()
+    summary.click()
     assert details.get_attribute("open") is not None
-    assert details.locator("pre").first.is_visible()
+    assert code.is_visible()
+    assert json.loads(code.inner_text())["node_state"] == "FAILED"
+    assert errors == []
 
 
 def test_json_key_link_lands_on_its_attribute(page: Any, site: str, errors: list[str]) -> None:
