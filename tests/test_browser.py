@@ -190,6 +190,19 @@ def test_copy_button_copies_the_json_of_an_example(page: Any, site: str, errors:
     assert errors == []
 
 
+def test_copy_button_strips_prompts_and_output(page: Any, site: str, errors: list[str]) -> None:
+    page.goto(site + "index.html", wait_until="load")
+    block = page.locator("div.highlight", has_text=">>> record(event").first
+    block.hover()
+    block.locator("button.copybtn").click()
+    copied = page.evaluate("navigator.clipboard.readText()")
+    assert 'record(event, destination="console")' in copied
+    assert ">>>" not in copied
+    assert '{"name"' not in copied, "the example's output was copied too"
+    compile(copied, "<copied>", "exec")  # what a reader pastes runs
+    assert errors == []
+
+
 def test_collapsed_example_expands(page: Any, site: str, errors: list[str]) -> None:
     _open_events_page(page, site)
     summary = page.locator("details.event-json > summary", has_text="failed keep-alive heartbeat")
