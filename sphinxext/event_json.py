@@ -57,7 +57,6 @@ from docutils import nodes
 from docutils.parsers.rst import directives
 from sphinx.directives.code import container_wrapper
 from sphinx.errors import ConfigError
-from sphinx.transforms.post_transforms import SphinxPostTransform
 from sphinx.util import logging
 from sphinx.util.docutils import SphinxDirective
 from sphinx.util.nodes import make_refnode
@@ -267,7 +266,8 @@ class EventSchemaDirective(_EventDirective):
 
     def field_table(self, cls: EventClass, schema: dict[str, Any]) -> nodes.table:
         widths = (16, 22, 18, 44)
-        table = nodes.table(classes=["event-schema"])
+        # JSON types and defaults are code: keep their straight quotes.
+        table = nodes.table(classes=["event-schema"], support_smartquotes=False)
         group = nodes.tgroup(cols=len(widths))
         table += group
         group.extend(nodes.colspec(colwidth=width) for width in widths)
@@ -307,38 +307,35 @@ def _row(*cells: str | nodes.Node) -> nodes.row:
 # --- write time ----------------------------------------------------------------------------
 
 
-class ResolveEventLinks(SphinxPostTransform):
+def resolve_links(app: Sphinx, doctree: nodes.document, docname: str) -> None:
     """Link field names and JSON keys to the attributes the project documents; unwrap the rest.
 
-    Runs per page at write time (so it is parallel-safe and sees every page's objects): an
-    attribute that is not documented gets no link and no warning.
+    Runs on each page's resolved doctree at write time (``doctree-resolved``), when every page's
+    objects are known, also in parallel builds. An attribute that is not documented gets no link
+    and no warning. Builders other than HTML get the blocks' children only.
     """
+    objects = app.env.domains.python_domain.objects
 
-    default_priority = 5
-
-    def run(self, **kwargs: Any) -> None:
-        html = self.app.builder.format == "html"
-        for ref in list(self.document.findall(event_field_reference)):
-            link = self.reference(ref["reftarget"], ref.children)
-            ref.replace_self(link if link is not None else ref.children)
-        for block in list(self.document.findall(event_json_block)):
-            if not html:
-                block.replace_self(block.children)
-                continue
-            hrefs = {}
-            for field in block["fields"]:
-                link = self.reference(f"{block['event_class']}.{field}", [])
-                if link is not None:
-                    hrefs[field] = _href(link)
-            block["key_hrefs"] = hrefs
-
-    def reference(self, target: str, children: list[nodes.Node]) -> nodes.reference | None:
-        entry = self.env.domains.python_domain.objects.get(target)
+    def reference(target: str, children: list[nodes.Node]) -> nodes.reference | None:
+        entry = objects.get(target)
         if entry is None:
             return None
-        return make_refnode(
-            self.app.builder, self.env.docname, entry.docname, entry.node_id, children, target
-        )
+        return make_refnode(app.builder, docname, entry.docname, entry.node_id, children, target)
+
+    for ref in list(doctree.findall(event_field_reference)):
+        link = reference(ref["reftarget"], ref.children)
+        ref.replace_self(link if link is not None else ref.children)
+    html = app.builder.format == "html"
+    for block in list(doctree.findall(event_json_block)):
+        if not html:
+            block.replace_self(block.children)
+            continue
+        hrefs = {}
+        for field in block["fields"]:
+            link = reference(f"{block['event_class']}.{field}", [])
+            if link is not None:
+                hrefs[field] = _href(link)
+        block["key_hrefs"] = hrefs
 
 
 def _href(reference: nodes.reference) -> str:
@@ -382,7 +379,7 @@ def setup(app: Sphinx) -> ExtensionMetadata:
     )
     app.add_directive("event-json", EventJsonDirective)
     app.add_directive("event-schema", EventSchemaDirective)
-    app.add_post_transform(ResolveEventLinks)
+    app.connect("doctree-resolved", resolve_links)
     return {
         "version": __version__,
         "env_version": 1,
