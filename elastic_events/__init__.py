@@ -18,6 +18,7 @@ __version__ = "0.1.0"
 from elastic_events._destinations import destinations, get_logging_handler, register_handler
 from elastic_events._errors import InvalidEventError, UnknownDestinationError
 from elastic_events._file_handler import EventFileHandler
+from elastic_events._logs import EventLog, LogLine
 from elastic_events._model import Event, EventMetadataValue, EventSource, NodeState, RdzvEvent
 from elastic_events._record import _get_or_create_logger as _get_or_create_logger  # PyTorch's tests
 from elastic_events._record import construct_and_record_rdzv_event, record, record_rdzv_event
@@ -26,9 +27,11 @@ from elastic_events._wire import json_schema
 __all__ = [
     "Event",
     "EventFileHandler",
+    "EventLog",
     "EventMetadataValue",
     "EventSource",
     "InvalidEventError",
+    "LogLine",
     "NodeState",
     "RdzvEvent",
     "UnknownDestinationError",

@@ -23,7 +23,7 @@ from elastic_events._errors import InvalidEventError
 # typing costs milliseconds to import and is needed by type checkers only.
 TYPE_CHECKING = False
 if TYPE_CHECKING:
-    from collections.abc import Iterable
+    from collections.abc import Callable, Iterable
     from typing import Any, Protocol, TypeVar
 
     _Event = TypeVar("_Event")
@@ -145,7 +145,7 @@ class _Field:
 class _Spec:
     """What the wire format needs to know about an event class, read off it once."""
 
-    __slots__ = ("fields", "names", "required", "summary", "values")
+    __slots__ = ("fields", "name_set", "names", "quick", "required", "summary", "values")
 
     def __init__(self, cls: type) -> None:
         self.summary, docs = _attribute_docs(cls)
@@ -153,6 +153,8 @@ class _Spec:
         self.names = tuple(f.name for f in self.fields)
         self.required = frozenset(f.name for f in self.fields if f.required)
         self.values = attrgetter(*self.names)
+        self.name_set = frozenset(self.names)
+        self.quick = tuple((f.name, _quick_check(f.kind)) for f in self.fields)
 
 
 def _kind_of(annotation: Any) -> _Kind:
@@ -332,3 +334,99 @@ def json_schema(event_class: type) -> dict[str, Any]:
         "required": [f.name for f in spec.fields if f.required],
         "additionalProperties": False,
     }
+
+
+# Reading logs: parse a line's JSON, tell the event classes apart, check a decoded object fast.
+
+# A shared decoder keeps json's C scanner and spares building a decoder per call.
+_DECODER = json.JSONDecoder(parse_constant=_reject_constant)
+
+#: Parse JSON text as RFC 8259 does: NaN and the infinities are errors
+#: (:class:`InvalidEventError`), as is malformed text (:class:`json.JSONDecodeError`).
+loads = _DECODER.decode
+
+
+def classify(data: dict[str, Any], classes: tuple[type, ...]) -> type | None:
+    """Tell which of ``classes`` a decoded JSON object is meant to be, by its fields.
+
+    Each class is known by the fields that none of the others has (``source`` marks an
+    :class:`Event`; ``node_state``, ``run_id``, ``pid``... an :class:`RdzvEvent`). The class
+    with most of its own fields in ``data`` wins, the earlier one on a tie; ``None`` when
+    ``data`` has none of them.
+    """
+    marks = _marks_of(classes)
+    found = None
+    for cls, own in marks:
+        if not data.keys().isdisjoint(own):
+            if found is not None:  # Both have some: count.
+                return max(marks, key=lambda entry: len(entry[1].intersection(data)))[0]
+            found = cls
+    return found
+
+
+def distinctive_fields(cls: type, classes: tuple[type, ...]) -> tuple[str, ...]:
+    """The fields of ``cls`` that no other of ``classes`` has, in declaration order."""
+    own = dict(_marks_of(classes))[cls]
+    return tuple(name for name in _spec_of(cls).names if name in own)
+
+
+_marks: dict[tuple[type, ...], tuple[tuple[type, frozenset[str]], ...]] = {}
+
+
+def _marks_of(classes: tuple[type, ...]) -> tuple[tuple[type, frozenset[str]], ...]:
+    try:
+        return _marks[classes]
+    except KeyError:
+        names = {cls: frozenset(_spec_of(cls).names) for cls in classes}
+        marks = _marks[classes] = tuple(
+            (cls, own.difference(*(names[other] for other in classes if other is not cls)))
+            for cls, own in names.items()
+        )
+        return marks
+
+
+def validate(cls: type, data: dict[str, Any]) -> None:
+    """Check that a decoded JSON object is a valid ``cls`` event, without building it.
+
+    Raises:
+        InvalidEventError: exactly what ``decode(cls, data)`` would raise.
+    """
+    spec = _spec_of(cls)
+    keys = data.keys()
+    if keys <= spec.name_set and spec.required <= keys:
+        for name, fits in spec.quick:
+            if name in data and not fits(data[name]):
+                break
+        else:
+            return
+    decode(cls, data)  # Not plainly valid: let the full check say what is wrong, or pass.
+
+
+_SCALARS = frozenset({str, int, bool, type(None)})
+_STRINGS = frozenset({str})
+_NUMBERS = _SCALARS | {float}
+
+
+def _quick_check(kind: _Kind) -> Callable[[Any], bool]:
+    """A predicate that accepts the common valid values of ``kind``, fast; others go slow."""
+    if isinstance(kind, _String):
+        return lambda value: type(value) is str
+    if isinstance(kind, _Integer):
+        if kind.nullable:
+            return lambda value: type(value) is int or value is None
+        return lambda value: type(value) is int
+    if isinstance(kind, _Choice):
+        names = frozenset(kind.names)
+        return lambda value: type(value) is str and value in names
+    if isinstance(kind, _Metadata):
+        return _quick_metadata
+    return lambda value: False
+
+
+def _quick_metadata(value: Any) -> bool:
+    if type(value) is not dict or not set(map(type, value)) <= _STRINGS:
+        return False
+    types = set(map(type, value.values()))
+    if types <= _SCALARS:
+        return True
+    return types <= _NUMBERS and all(math.isfinite(v) for v in value.values() if type(v) is float)
