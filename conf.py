@@ -11,6 +11,7 @@ import importlib
 import importlib.metadata
 import pkgutil
 import sys
+import warnings
 from pathlib import Path
 
 from sphinx.application import Sphinx
@@ -23,6 +24,12 @@ from sphinx.pycode import ModuleAnalyzer
 # first on sys.path so the docs always document the checkout they are built from.
 ROOT = Path(__file__).resolve().parent
 sys.path.insert(0, str(ROOT))
+
+# sphinx-autodoc-typehints 3.6.1 calls a docutils parser API that Sphinx 10 removes; the warning
+# is theirs to fix and would print once per docstring.
+warnings.filterwarnings(
+    "ignore", message=r".*_RstSnippetParser\.set_application", category=DeprecationWarning
+)
 
 # -- Project ------------------------------------------------------------------------------------
 project = "elastic_events"
