@@ -150,7 +150,9 @@ def test_events_page_loads_without_console_errors(page: Any, site: str, errors: 
     assert errors == []
 
 
-@pytest.mark.parametrize("path", ["index.html", "guide.html", "catalogue.html", "changelog.html"])
+@pytest.mark.parametrize(
+    "path", ["index.html", "guide.html", "catalogue.html", "directives.html", "changelog.html"]
+)
 def test_other_pages_load_without_console_errors(
     page: Any, site: str, errors: list[str], path: str
 ) -> None:
