@@ -109,6 +109,10 @@ intersphinx_mapping = {
 }
 intersphinx_timeout = 5
 
+# -- Linkcheck (needs network; never part of `make test`) ---------------------------------------
+linkcheck_timeout = 10
+linkcheck_retries = 1
+
 # -- MyST ---------------------------------------------------------------------------------------
 myst_enable_extensions = ["colon_fence", "deflist", "fieldlist"]
 myst_heading_anchors = 3
