@@ -267,6 +267,7 @@ def _short(text: str, limit: int) -> str:
 
 # Layout, in SVG user units (pixels at 100 %).
 _PLOT_WIDTH = 900
+_PAD = 12  # Between the ends of the axis and the first and last marks.
 _MARGIN = 16
 _LEGEND_HEIGHT = 56
 
@@ -280,11 +281,18 @@ def _draw(timeline: Timeline, title: str, prefix: str) -> str:
     labels = [_short(lane.label, 48) for lane in lanes]
     label_width = min(360, max([len(label) for label in labels] + [10]) * font * 0.62 + 12)
     left = _MARGIN + label_width
-    top = _MARGIN + 24 + _LEGEND_HEIGHT
+    top = _MARGIN + 24 + _LEGEND_HEIGHT + 12
     plot_height = lane_height * count
     width = round(left + _PLOT_WIDTH + _MARGIN)
     height = round(top + plot_height + 48)
-    x_of, ticks, axis_title = _axis(timeline)
+    place, ticks, axis_title = _axis(timeline)
+
+    def x_at(position: float) -> float:
+        return left + _PAD + position * (_PLOT_WIDTH - 2 * _PAD)
+
+    def x_of(mark: _Mark) -> float:
+        return x_at(place(mark))
+
     esc = _escape
     out = [
         f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" '
@@ -324,7 +332,7 @@ def _draw(timeline: Timeline, title: str, prefix: str) -> str:
         'stroke="#888888"/>'
     )
     for position, text in ticks:
-        x = left + position * _PLOT_WIDTH
+        x = x_at(position)
         out.append(
             f'<line x1="{x:.1f}" y1="{top}" x2="{x:.1f}" y2="{bottom + 4:.1f}" '
             'stroke="#dddddd"/>'
@@ -343,10 +351,21 @@ def _draw(timeline: Timeline, title: str, prefix: str) -> str:
             if mark.failed:
                 failures.append((lane, mark, y))
                 continue
-            out.append(_mark(lane, mark, left + x_of(mark) * _PLOT_WIDTH, y, radius))
+            out.append(_mark(lane, mark, x_of(mark), y, radius))
     for lane, mark, y in failures:
-        out.append(_mark(lane, mark, left + x_of(mark) * _PLOT_WIDTH, y, radius))
-    out.append("</g></svg>")
+        out.append(_mark(lane, mark, x_of(mark), y, radius))
+    out.append("</g>")
+    # Each failure also marked above the lanes, where it shows however many nodes there are.
+    if failures:
+        out.append(f'<g class="failure-ticks" fill="{STATE_COLOURS["FAILED"]}">')
+        for lane, mark, _ in failures:
+            x = x_of(mark)
+            out.append(
+                f'<path d="M{x - 5:.1f} {top - 11}L{x + 5:.1f} {top - 11}L{x:.1f} {top - 2}Z">'
+                f"<title>failure: {esc(lane.label)}, line {mark.line}</title></path>"
+            )
+        out.append("</g>")
+    out.append("</svg>")
     return "\n".join(out) + "\n"
 
 
