@@ -1,0 +1,63 @@
+"""The built site (build/html, made by `make html`) documents what the package exports.
+
+Skipped where the site is not built, except in CI (``CI=true``), where `make test` builds it first.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+from bs4 import BeautifulSoup
+
+import elastic_events
+
+HTML = Path(__file__).resolve().parent.parent / "build" / "html"
+EVENTS_PAGE = HTML / "elastic" / "events.html"
+
+
+@pytest.fixture(scope="module")
+def events_page() -> BeautifulSoup:
+    if not EVENTS_PAGE.is_file():
+        reason = f"no built site at {HTML}: run `make html` first"
+        if os.environ.get("CI") == "true":
+            pytest.fail(f"{reason} (CI=true: the site must be built before the tests)")
+        pytest.skip(reason)
+    return BeautifulSoup(EVENTS_PAGE.read_text(encoding="utf-8"), "html.parser")
+
+
+@pytest.mark.parametrize("name", elastic_events.__all__)
+def test_api_reference_documents_every_public_name(events_page: BeautifulSoup, name: str) -> None:
+    entry = events_page.find("dt", id=f"elastic_events.{name}")
+    assert entry is not None, f"elastic_events.{name} is not documented on the API reference page"
+    description = entry.find_next_sibling("dd")
+    assert description is not None
+    assert description.get_text(strip=True), f"elastic_events.{name} has no description"
+
+
+def test_type_alias_is_documented_as_data_with_its_own_docstring(
+    events_page: BeautifulSoup,
+) -> None:
+    entry = events_page.find("dt", id="elastic_events.EventMetadataValue")
+    assert entry is not None
+    assert "py data" in " ".join(entry.parent["class"]), "a type alias is data, not a class"
+    text = entry.find_next_sibling("dd").get_text(" ", strip=True)
+    assert "JSON scalar" in text
+    assert "PEP 604" not in text, "the docstring of types.UnionType leaked in"
+
+
+def test_every_field_of_each_event_class_is_an_attribute_target(
+    events_page: BeautifulSoup,
+) -> None:
+    for cls in (elastic_events.Event, elastic_events.RdzvEvent):
+        for field in cls.__dataclass_fields__:
+            target = f"elastic_events.{cls.__name__}.{field}"
+            assert events_page.find(id=target) is not None, f"no attribute entry {target}"
+
+
+def test_json_examples_link_their_keys_to_the_attributes(events_page: BeautifulSoup) -> None:
+    hrefs = {link["href"] for link in events_page.select(".event-json a.event-json-key")}
+    for cls in (elastic_events.Event, elastic_events.RdzvEvent):
+        for field in cls.__dataclass_fields__:
+            assert f"#elastic_events.{cls.__name__}.{field}" in hrefs
