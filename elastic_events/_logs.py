@@ -163,7 +163,8 @@ def _not_utf8(line: bytes, start: int, error: UnicodeDecodeError) -> str:
 def _not_json(line: bytes | str, start: int, error: json.JSONDecodeError) -> str:
     prefix = line[:start]
     width = len(prefix.decode(errors="replace")) if isinstance(prefix, bytes) else len(prefix)
-    return f"not valid JSON: {error.msg} at column {width + error.pos + 1}"
+    at = "" if error.msg.endswith(" at") else " at"  # "Unterminated string starting at"
+    return f"not valid JSON: {error.msg}{at} column {width + error.pos + 1}"
 
 
 def _neither(data: Any) -> str:

@@ -1,0 +1,230 @@
+"""Reading event logs: EventLog and LogLine, and the wire format's helpers behind them."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from hypothesis import given
+from hypothesis import strategies as st
+
+from elastic_events import (
+    Event,
+    EventLog,
+    EventSource,
+    InvalidEventError,
+    LogLine,
+    NodeState,
+    RdzvEvent,
+    _wire,
+)
+from tests import strategies
+
+SAMPLE = Path(__file__).parent / "data" / "torchelastic-examples.jsonl"
+SAMPLE_LINES = SAMPLE.read_bytes().splitlines(keepends=True)
+EVENT = b'{"name": "started", "source": "AGENT", "timestamp": 0, "metadata": {}}'
+RDZV = (
+    b'{"name": "r.py:join", "run_id": "r", "message": "joined", "hostname": "h", "pid": 1, '
+    b'"node_state": "RUNNING"}'
+)
+
+
+def errors(lines: list[bytes] | list[str]) -> list[tuple[int, str]]:
+    return [(line.number, line.error) for line in EventLog(lines) if line.event is None]
+
+
+def error_of(line: bytes | str) -> str:
+    (found,) = errors([line])  # type: ignore[list-item]
+    return found[1]
+
+
+# Good lines
+
+
+def test_every_sample_line_reads_as_the_event_deserialize_gives() -> None:
+    log = EventLog(SAMPLE_LINES)
+    read = list(log)
+    expected = [
+        (RdzvEvent if b"node_state" in line else Event).deserialize(line) for line in SAMPLE_LINES
+    ]
+    assert [line.event for line in read] == expected
+    assert [line.number for line in read] == list(range(1, len(SAMPLE_LINES) + 1))
+    assert all(line.error == "" for line in read)
+    assert (log.events, log.bad, log.other) == (len(SAMPLE_LINES), 0, 0)
+
+
+def test_event_json_at_the_end_of_a_log_line_is_read_from_its_first_brace() -> None:
+    line = b"2024-06-10 12:00:01,123 INFO torchelastic-events-null: " + EVENT + b"\n"
+    (read,) = EventLog([line])
+    assert read == LogLine(1, Event("started", EventSource.AGENT), "")
+
+
+def test_lines_without_a_brace_are_counted_as_other_lines_and_skipped() -> None:
+    log = EventLog([b"starting the agent\n", b"\n", EVENT, b"", b"done\r\n"])
+    assert [line.number for line in log] == [3]
+    assert (log.events, log.bad, log.other) == (1, 0, 4)
+
+
+def test_text_lines_read_like_bytes_lines() -> None:
+    as_text = [line.decode() for line in SAMPLE_LINES]
+    assert list(EventLog(as_text)) == list(EventLog(SAMPLE_LINES))
+
+
+def test_crlf_line_endings_are_accepted() -> None:
+    assert errors([EVENT + b"\r\n", RDZV + b"\r\n"]) == []
+
+
+def test_a_10_mb_line_holding_one_event_is_read() -> None:
+    message = "x" * 10_000_000
+    line = RdzvEvent("n", "r", message, "h", 1, NodeState.RUNNING).serialize().encode()
+    log = EventLog([line])
+    assert [len(line.event.message) for line in log if line.event] == [10_000_000]  # type: ignore[union-attr]
+
+
+@given(strategies.any_event, st.text(alphabet=st.characters(blacklist_characters="{\n\r")))
+def test_any_serialized_event_after_any_prefix_reads_back_equal(
+    event: Event | RdzvEvent, prefix: str
+) -> None:
+    line = prefix + " " + event.serialize() + "\n"
+    for form in (line, line.encode("utf-8", "surrogatepass")):
+        (read,) = EventLog([form])
+        assert read.event == event
+
+
+# Bad lines: each reported with the library's message, and the reading goes on
+
+
+def test_a_truncated_line_is_reported_where_the_json_breaks() -> None:
+    assert error_of(RDZV[:40]) == "not valid JSON: Unterminated string starting at column 38"
+
+
+def test_json_column_counts_characters_of_the_whole_line() -> None:
+    assert error_of("é INFO {oops}") == (
+        "not valid JSON: Expecting property name enclosed in double quotes at column 9"
+    )
+    assert error_of("é INFO {oops}".encode()) == (
+        "not valid JSON: Expecting property name enclosed in double quotes at column 9"
+    )
+
+
+def test_text_after_the_event_json_is_extra_data() -> None:
+    assert error_of(EVENT + b" trailing") == "not valid JSON: Extra data at column 72"
+
+
+def test_invalid_utf8_is_reported_with_its_byte_and_reading_goes_on() -> None:
+    lines = [b"INFO {\xff\xfe}\n", EVENT, b'{"name": "caf\xc3"}', RDZV]
+    assert errors(lines) == [
+        (1, "not UTF-8 text: byte 0xff at column 7 (invalid start byte)"),
+        (3, "not UTF-8 text: byte 0xc3 at column 14 (invalid continuation byte)"),
+    ]
+
+
+def test_binary_garbage_with_a_brace_is_a_bad_line_and_without_one_another_line() -> None:
+    log = EventLog([b"\x00\x01\x02\x89PNG", b"\x00{\x00\x00}", EVENT])
+    assert [(line.number, line.error) for line in log.problems()] == [
+        (2, "not valid JSON: Expecting property name enclosed in double quotes at column 3")
+    ]
+    assert (log.events, log.bad, log.other) == (1, 1, 1)
+
+
+def test_nan_and_infinity_are_not_json() -> None:
+    assert error_of('{"name": "x", "source": "AGENT", "timestamp": NaN}') == (
+        "NaN is not JSON (RFC 8259 numbers must be finite)"
+    )
+    assert error_of('{"name": "x", "source": "AGENT", "metadata": {"t": 1e999}}') == (
+        "metadata['t'] is inf, which JSON cannot carry; numbers must be finite "
+        "(write it as a string or null instead)"
+    )
+
+
+def test_an_object_with_no_field_of_either_class_says_what_each_needs() -> None:
+    assert error_of('{"name": "x", "level": "INFO"}') == (
+        "neither an Event (which has 'source') nor an RdzvEvent (which has 'run_id', "
+        "'message', 'hostname', 'pid', 'node_state'); this object has 'name', 'level'"
+    )
+    assert error_of("{}").endswith("; this object has no fields")
+
+
+def test_the_class_is_told_by_its_own_fields_and_checked_with_the_library_messages() -> None:
+    assert error_of('{"name": "x", "run_id": "r"}') == (
+        "missing required field 'message', 'hostname', 'pid', 'node_state' of a RdzvEvent"
+    )
+    assert error_of('{"name": "x", "metadata": {}}') == (
+        "missing required field 'source' of an Event"
+    )
+    assert error_of('{"name": "x", "source": "BOSS"}') == (
+        "field 'source' must be one of 'AGENT', 'WORKER' (an EventSource); got 'BOSS' (a string)"
+    )
+
+
+def test_fields_of_both_classes_read_as_the_class_with_more_of_its_own() -> None:
+    both = '{"name": "x", "source": "AGENT", "timestamp": 0, "rank": 1}'
+    assert error_of(both).startswith("unknown field 'rank' in an Event;")
+    tie = '{"name": "x", "source": "AGENT", "node_state": "FAILED"}'
+    assert error_of(tie).startswith("unknown field 'source' in a RdzvEvent;")
+
+
+def test_counts_add_up_over_a_mixed_log() -> None:
+    lines = [EVENT, b"plain", b"{", RDZV, b"{}", b"more plain", EVENT]
+    log = EventLog(lines)
+    assert [line.number for line in log.problems()] == [3, 5]
+    assert (log.events, log.bad, log.other) == (3, 2, 2)
+
+
+def test_counts_are_kept_when_the_reading_stops_early() -> None:
+    log = EventLog([EVENT, b"{", EVENT, EVENT])
+    problems = log.problems()
+    assert next(problems).number == 2
+    problems.close()
+    assert (log.events, log.bad) == (1, 1)
+
+
+def test_problems_and_iteration_report_the_same_bad_lines() -> None:
+    lines = [*SAMPLE_LINES, b"{", b'{"name": 1, "source": "AGENT"}', RDZV.replace(b"1,", b"-1.5,")]
+    every = [(line.number, line.error) for line in EventLog(lines) if line.event is None]
+    fast = [(line.number, line.error) for line in EventLog(lines).problems()]
+    assert fast == every
+    assert fast[-1] == (len(lines), "field 'pid' must be an integer; got -1.5 (a number)")
+
+
+# The wire format's fast check agrees with its full one
+
+json_values = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats() | st.text(max_size=5),
+    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=3), inner),
+    max_leaves=5,
+)
+
+
+@given(strategies.any_event, st.data())
+def test_validate_raises_exactly_what_decode_raises(
+    event: Event | RdzvEvent, data: st.DataObject
+) -> None:
+    cls = type(event)
+    decoded = json.loads(event.serialize())
+    _wire.validate(cls, decoded)  # Valid as it is.
+    key = data.draw(st.sampled_from([*decoded, "extra"]))
+    decoded[key] = data.draw(json_values)
+    if data.draw(st.booleans()):
+        del decoded[data.draw(st.sampled_from(list(decoded)))]
+    assert outcome(_wire.validate, cls, decoded) == outcome(_wire.decode, cls, decoded)
+
+
+def outcome(check: Callable[[type, dict[str, object]], object], *args: Any) -> str:
+    """``"valid"``, or the message of the InvalidEventError that ``check`` raised."""
+    try:
+        check(*args)
+    except InvalidEventError as error:
+        return str(error)
+    return "valid"
+
+
+def test_classify_knows_each_class_by_its_own_fields() -> None:
+    classes = (RdzvEvent, Event)
+    assert _wire.classify({"source": "AGENT"}, classes) is Event
+    assert _wire.classify({"node_state": "INIT"}, classes) is RdzvEvent
+    assert _wire.classify({"run_id": "r", "metadata": {}, "timestamp": 0}, classes) is Event
+    assert _wire.classify({"name": "only the shared field"}, classes) is None
+    assert _wire.distinctive_fields(Event, classes) == ("source", "timestamp", "metadata")

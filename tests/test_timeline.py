@@ -1,0 +1,227 @@
+"""The timeline of a log: lanes per node, marks per event, well-formed and accessible SVG."""
+
+from __future__ import annotations
+
+import xml.etree.ElementTree as ET
+
+import pytest
+
+from elastic_events import Event, EventLog, EventSource, LogLine, NodeState, RdzvEvent
+from elastic_events._timeline import STATE_COLOURS, Timeline, node_of, state_of
+
+SVG = "{http://www.w3.org/2000/svg}"
+
+
+def simulated_log(nodes: int, failing: int = 1) -> list[str]:
+    """A run of ``nodes`` nodes: joins, heartbeats, workers, a failure on node ``failing``."""
+
+    def rdzv(node: int, message: str, state: NodeState, **more: object) -> str:
+        return RdzvEvent(
+            "dynamic_rendezvous.py:next_rendezvous",
+            "job-1",
+            message,
+            f"node-{node}",
+            1000 + node,
+            state,
+            local_id=0,
+            **more,  # type: ignore[arg-type]
+        ).serialize()
+
+    lines = [rdzv(n, "joins", NodeState.RUNNING) for n in range(nodes)]
+    lines += [rdzv(n, "joined", NodeState.RUNNING, rank=n) for n in range(nodes)]
+    lines += [
+        Event(
+            "torchelastic.worker.status.START",
+            EventSource.WORKER,
+            metadata={"hostname": f"node-{n}", "group_rank": n, "global_rank": n, "state": "START"},
+        ).serialize()
+        for n in range(nodes)
+    ]
+    lines.append(rdzv(failing, "heartbeat failed", NodeState.FAILED, rank=failing))
+    lines += [rdzv(n, "closed", NodeState.SUCCEEDED, rank=n) for n in range(nodes)]
+    return lines
+
+
+def parse(svg: str) -> ET.Element:
+    return ET.fromstring(svg)
+
+
+def texts(root: ET.Element) -> list[str]:
+    return ["".join(element.itertext()) for element in root.iter(f"{SVG}text")]
+
+
+@pytest.mark.parametrize("nodes", [4, 256])
+def test_every_node_has_a_lane_with_its_label(nodes: int) -> None:
+    timeline = Timeline(EventLog(simulated_log(nodes)))
+    root = parse(timeline.svg())
+    lanes = [g for g in root.iter(f"{SVG}g") if g.get("class") == "lane"]
+    assert len(lanes) == nodes
+    labels = texts(root)
+    for node in range(nodes):
+        assert f"node-{node} rank {node}" in labels
+    # Natural order: node-2 before node-10.
+    assert [lane.label for lane in timeline.lanes[:3]] == [
+        "node-0 rank 0",
+        "node-1 rank 1",
+        "node-2 rank 2",
+    ]
+
+
+@pytest.mark.parametrize("nodes", [4, 256])
+def test_every_event_is_a_mark_and_the_failure_is_ringed(nodes: int) -> None:
+    lines = simulated_log(nodes)
+    root = parse(Timeline(EventLog(lines)).svg())
+    marks = [g for g in root.iter(f"{SVG}g") if g.get("class") in (None, "failure")]
+    titled = [g for g in marks if g.find(f"{SVG}title") is not None]
+    assert len(titled) == len(lines)
+    failures = [g for g in root.iter(f"{SVG}g") if g.get("class") == "failure"]
+    assert len(failures) == 1
+    title = failures[0].find(f"{SVG}title")
+    assert title is not None
+    assert title.text == (
+        f"node-1 rank 1, line {3 * nodes + 1}: "
+        "dynamic_rendezvous.py:next_rendezvous: heartbeat failed"
+    )
+
+
+def test_lanes_get_smaller_but_stay_readable_with_many_nodes() -> None:
+    def lane_height(nodes: int) -> float:
+        root = parse(Timeline(EventLog(simulated_log(nodes))).svg())
+        lane = next(g for g in root.iter(f"{SVG}g") if g.get("class") == "lane")
+        rect = lane.find(f"{SVG}rect")
+        assert rect is not None
+        return float(rect.get("height", "0"))
+
+    assert lane_height(4) == 32.0
+    assert lane_height(256) == 12.0
+
+
+def test_svg_has_a_title_and_a_description_for_assistive_technology() -> None:
+    root = parse(Timeline(EventLog(simulated_log(4))).svg(title="Run job-1"))
+    assert root.get("role") == "img"
+    assert root.get("aria-labelledby") == (
+        "elastic-events-timeline-title elastic-events-timeline-desc"
+    )
+    title, desc = root[0], root[1]
+    assert (title.tag, title.get("id"), title.text) == (
+        f"{SVG}title",
+        "elastic-events-timeline-title",
+        "Run job-1",
+    )
+    assert desc.tag == f"{SVG}desc"
+    assert desc.text == (
+        "Timeline of 17 events from 4 nodes; the x axis is the order of the lines in the log.\n"
+        "1 failure: node-1 rank 1 at line 13 "
+        "(dynamic_rendezvous.py:next_rendezvous: heartbeat failed).\n"
+        "Last state of each node: 4 succeeded."
+    )
+
+
+def test_the_legend_names_every_state_and_kind_of_event() -> None:
+    root = parse(Timeline(EventLog(simulated_log(4))).svg())
+    legend = next(g for g in root.iter(f"{SVG}g") if g.get("class") == "legend")
+    assert texts(legend) == [
+        *(state.lower() for state in STATE_COLOURS),
+        "rendezvous event",
+        "agent event",
+        "worker event",
+        "failure",
+    ]
+
+
+def test_names_are_escaped_and_characters_xml_forbids_replaced() -> None:
+    hostile = '</text><script>alert("x")</script>&amp;\x00\x1b'
+    line = RdzvEvent(hostile, "r", hostile, hostile, 1, NodeState.FAILED).serialize()
+    svg = Timeline(EventLog([line])).svg(title=hostile)
+    assert "<script>" not in svg
+    root = parse(svg)
+    assert root[0].text == '</text><script>alert("x")</script>&amp;\ufffd\ufffd'
+    assert not list(root.iter(f"{SVG}script"))
+
+
+def test_a_failed_lane_is_tinted_and_its_label_bold() -> None:
+    root = parse(Timeline(EventLog(simulated_log(4))).svg())
+    lanes = [g for g in root.iter(f"{SVG}g") if g.get("class") == "lane"]
+    fills = [lane.find(f"{SVG}rect").get("fill") for lane in lanes]  # type: ignore[union-attr]
+    assert fills == ["#ffffff", "#fde3d6", "#ffffff", "#f3f5f8"]
+    weights = [lane.find(f"{SVG}text").get("font-weight") for lane in lanes]  # type: ignore[union-attr]
+    assert weights == [None, "bold", None, None]
+
+
+def test_without_timestamps_the_x_axis_is_the_order_of_the_log() -> None:
+    timeline = Timeline(EventLog(simulated_log(4)))
+    assert not timeline.timed
+    axis = next(g for g in parse(timeline.svg()).iter(f"{SVG}g") if g.get("class") == "axis")
+    assert texts(axis)[-1] == "events in the order of the log (no timestamps)"
+
+
+def test_with_timestamps_on_every_event_the_x_axis_is_time() -> None:
+    lines = [
+        Event(
+            f"torchelastic.worker.status.{state}",
+            EventSource.AGENT,
+            timestamp=1_718_000_000_000 + 1000 * second,
+            metadata={"hostname": "h", "state": state},
+        ).serialize()
+        for second, state in [(0, "START"), (5, "FAILED"), (30, "SUCCEEDED")]
+    ]
+    timeline = Timeline(EventLog(lines))
+    assert timeline.timed
+    axis = next(g for g in parse(timeline.svg()).iter(f"{SVG}g") if g.get("class") == "axis")
+    labels = texts(axis)
+    assert labels[0] == "0 s"
+    assert "30 s" in labels
+    assert labels[-1] == "seconds since the first event (timestamps in milliseconds)"
+
+
+def test_an_empty_log_draws_an_empty_but_valid_timeline() -> None:
+    timeline = Timeline(EventLog([]))
+    root = parse(timeline.svg())
+    assert root[1].text == (
+        "Timeline of 0 events from 0 nodes; the x axis is the order of the lines in the log.\n"
+        "No failures."
+    )
+
+
+def test_bad_lines_are_left_out() -> None:
+    timeline = Timeline([LogLine(1, None, "not valid JSON"), *EventLog(simulated_log(4))])
+    assert timeline.count == 17
+
+
+def test_events_without_a_local_id_join_their_hosts_only_node() -> None:
+    timeline = Timeline(EventLog(simulated_log(2)))
+    assert [len(lane.marks) for lane in timeline.lanes] == [4, 5]
+
+
+def test_several_nodes_on_one_host_each_get_a_lane() -> None:
+    lines = [
+        RdzvEvent("n", "r", "m", "host", 1, NodeState.RUNNING, local_id=local_id).serialize()
+        for local_id in (0, 1)
+    ]
+    lines.append(
+        Event("e", EventSource.AGENT, metadata={"hostname": "host", "state": "START"}).serialize()
+    )
+    labels = [lane.label for lane in Timeline(EventLog(lines)).lanes]
+    assert labels == ["host #0", "host #1", "host #?"]
+
+
+@pytest.mark.parametrize(
+    ("event", "state"),
+    [
+        (RdzvEvent("n", "r", "m", "h", 1, NodeState.INIT), "INIT"),
+        (Event("torchelastic.worker.status.TERMINATED", EventSource.WORKER), "FAILED"),
+        (Event("torchelastic.worker.status.RENDEZVOUS", EventSource.AGENT), "RUNNING"),
+        (Event("x", EventSource.AGENT, metadata={"state": "SUCCEEDED"}), "SUCCEEDED"),
+        (Event("timer expired", EventSource.AGENT), "OTHER"),
+    ],
+)
+def test_state_of_an_event_is_its_node_state_or_its_torchelastic_state(
+    event: Event | RdzvEvent, state: str
+) -> None:
+    assert state_of(event) == state
+
+
+def test_node_of_an_agent_event_is_its_host_and_group_rank() -> None:
+    event = Event("e", EventSource.AGENT, metadata={"hostname": "h", "group_rank": 3})
+    assert node_of(event) == ("h", None, 3)
+    assert node_of(Event("e", EventSource.AGENT, metadata={"group_rank": True})) == ("", None, None)
