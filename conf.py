@@ -59,7 +59,6 @@ language = "en"
 
 # -- Autodoc, napoleon, type hints --------------------------------------------------------------
 autodoc_member_order = "bysource"
-autodoc_type_aliases = {"EventMetadataValue": "elastic_events.EventMetadataValue"}
 autodoc_preserve_defaults = True
 autodoc_default_options = {"members": True}
 napoleon_google_docstring = True
@@ -107,14 +106,13 @@ doctest_default_flags = doctest.ELLIPSIS | doctest.DONT_ACCEPT_TRUE_FOR_1
 intersphinx_mapping = {
     "python": ("https://docs.python.org/3", str(ROOT / "docs" / "_inventories" / "python3.inv")),
 }
-intersphinx_timeout = 5
 
 # -- Linkcheck (needs network; never part of `make test`) ---------------------------------------
 linkcheck_timeout = 10
 linkcheck_retries = 1
 
 # -- MyST ---------------------------------------------------------------------------------------
-myst_enable_extensions = ["colon_fence", "deflist", "fieldlist"]
+myst_enable_extensions = ["colon_fence", "deflist"]
 myst_heading_anchors = 3
 
 # -- Copy button --------------------------------------------------------------------------------
@@ -135,7 +133,7 @@ pygments_dark_style = "monokai"
 
 # -- Fixes for this project's layout ------------------------------------------------------------
 # The public API lives in private modules and is re-exported by elastic_events/__init__.py; these
-# two hooks let autodoc and sphinx-autodoc-typehints see what they would see in a flat module.
+# hooks let autodoc, Napoleon and sphinx-autodoc-typehints see what they would in a flat module.
 
 
 def _docstring_of_reexported_data(
@@ -178,12 +176,10 @@ def _import_type_checking_names(app: Sphinx) -> None:
 
     for info in pkgutil.iter_modules(elastic_events.__path__, "elastic_events."):
         module = importlib.import_module(info.name)
-        for node in ast.parse(Path(module.__file__ or "").read_text(encoding="utf-8")).body:
+        path = module.__file__ or ""
+        for node in ast.parse(Path(path).read_text(encoding="utf-8")).body:
             if isinstance(node, ast.If) and ast.unparse(node.test) in _TYPE_CHECKING_TESTS:
-                code = compile(
-                    ast.Module(node.body, type_ignores=[]), module.__file__ or "", "exec"
-                )
-                exec(code, vars(module))
+                exec(compile(ast.Module(node.body, type_ignores=[]), path, "exec"), vars(module))
 
 
 _TYPE_CHECKING_TESTS = {"TYPE_CHECKING", "typing.TYPE_CHECKING"}
