@@ -47,7 +47,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         argv: The arguments, without the program name; by default ``sys.argv[1:]``.
 
     Example:
-        >>> main(["validate", "-"])  # doctest: +SKIP
+        >>> import pathlib, tempfile
+        >>> with tempfile.TemporaryDirectory() as folder:
+        ...     log = pathlib.Path(folder, "run.log")
+        ...     _ = log.write_text('{"name": "started", "source": "AGENT"}\nthe end\n')
+        ...     main(["validate", str(log)])
+        1 event, 0 bad lines, 1 other line in 1 file
         0
     """
     parser = _parser()

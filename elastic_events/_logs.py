@@ -18,7 +18,7 @@ from elastic_events._model import Event, RdzvEvent
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
-    from collections.abc import Iterable, Iterator
+    from collections.abc import Generator, Iterable
     from typing import Any
 
 # The order breaks ties: an object with as many fields of each is read as a rendezvous event.
@@ -88,11 +88,11 @@ class EventLog:
         self.bad = 0
         self.other = 0
 
-    def __iter__(self) -> Iterator[LogLine]:
+    def __iter__(self) -> Generator[LogLine, None, None]:
         """Yield every event line, good (with its event) or bad (with what is wrong)."""
         return self._read(build=True)
 
-    def problems(self) -> Iterator[LogLine]:
+    def problems(self) -> Generator[LogLine, None, None]:
         """Yield the bad lines only; valid events are checked and counted, never built.
 
         The fast way to validate a log.
@@ -107,7 +107,7 @@ class EventLog:
         """
         return self._read(build=False)
 
-    def _read(self, build: bool) -> Iterator[LogLine]:
+    def _read(self, build: bool) -> Generator[LogLine, None, None]:
         # The hot loop of `elastic-events validate`: keep it lean, one pass over the line.
         loads, classify, validate = _wire.loads, _wire.classify, _wire.validate
         decode, classes = _wire.decode, CLASSES
@@ -145,7 +145,7 @@ class EventLog:
                         events += 1
                 except json.JSONDecodeError as error:
                     bad += 1
-                    yield LogLine(number, None, _not_json(line, start, error))
+                    yield LogLine(number, None, _not_json(line, start, text, error))
                 except InvalidEventError as error:
                     bad += 1
                     yield LogLine(number, None, str(error))
@@ -160,7 +160,14 @@ def _not_utf8(line: bytes, start: int, error: UnicodeDecodeError) -> str:
     return f"not UTF-8 text: byte {line[position]:#04x} at column {position + 1} ({error.reason})"
 
 
-def _not_json(line: bytes | str, start: int, error: json.JSONDecodeError) -> str:
+def _not_json(line: bytes | str, start: int, text: str, error: json.JSONDecodeError) -> str:
+    ending = text.rstrip("\r\n")
+    if error.pos >= len(ending) and len(ending) < len(text):
+        # A line cut short ends in its newline: say what breaks, not that a string holds "\n".
+        try:
+            _wire.loads(ending)
+        except json.JSONDecodeError as at_the_end:
+            error = at_the_end
     prefix = line[:start]
     width = len(prefix.decode(errors="replace")) if isinstance(prefix, bytes) else len(prefix)
     at = "" if error.msg.endswith(" at") else " at"  # "Unterminated string starting at"

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -31,12 +31,12 @@ RDZV = (
 )
 
 
-def errors(lines: list[bytes] | list[str]) -> list[tuple[int, str]]:
+def errors(lines: Sequence[bytes | str]) -> list[tuple[int, str]]:
     return [(line.number, line.error) for line in EventLog(lines) if line.event is None]
 
 
 def error_of(line: bytes | str) -> str:
-    (found,) = errors([line])  # type: ignore[list-item]
+    (found,) = errors([line])
     return found[1]
 
 
