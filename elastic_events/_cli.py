@@ -50,7 +50,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         >>> import pathlib, tempfile
         >>> with tempfile.TemporaryDirectory() as folder:
         ...     log = pathlib.Path(folder, "run.log")
-        ...     _ = log.write_text('{"name": "started", "source": "AGENT"}\nthe end\n')
+        ...     _ = log.write_text('{"name": "started", "source": "AGENT"}\\nthe end\\n')
         ...     main(["validate", str(log)])
         1 event, 0 bad lines, 1 other line in 1 file
         0
