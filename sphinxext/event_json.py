@@ -50,6 +50,7 @@ line of the content for JSON and expression syntax, and the directive renders no
 
 from __future__ import annotations
 
+import contextlib
 import json
 from typing import TYPE_CHECKING, Any, ClassVar
 
@@ -91,13 +92,14 @@ INDENT_RANGE = range(1, 9)
 # --- nodes ---------------------------------------------------------------------------------
 
 
-class event_json_block(nodes.General, nodes.Element):
-    """Wraps a rendered JSON block: foldable in HTML, top-level keys linked to field docs.
+class event_json_literal(nodes.literal_block):
+    """The JSON of an example or a schema: a ``literal_block`` that knows what it shows.
 
-    Attributes (node attributes): ``collapsed`` (bool), ``summary`` (text of the fold),
-    ``event_class`` (dotted path whose attributes the keys link to, or empty) and ``fields`` (the
-    keys that may link). At write time, for HTML, :class:`ResolveEventLinks` adds ``key_hrefs``.
-    Other builders never see this node: it is replaced by its children.
+    Being a ``literal_block``, it is highlighted and copied like any code block. Its extra node
+    attributes: ``event_class`` (the dotted path whose documented attributes the top-level keys
+    link to, or empty), ``collapsed`` and ``summary`` (HTML folds it into ``<details>``). At write
+    time :func:`resolve_links` adds ``key_hrefs`` for HTML, and gives other builders a plain
+    ``literal_block`` instead.
     """
 
 
@@ -109,26 +111,33 @@ class event_field_reference(nodes.Inline, nodes.TextElement):
     """
 
 
-def _visit_block_html(self: HTML5Translator, node: event_json_block) -> None:
-    node["html_start"] = len(self.body)
-    if node.get("collapsed"):
-        self.body.append(self.starttag(node, "details", CLASS="event-json"))
-        self.body.append(f"<summary>{self.encode(node['summary'])}</summary>\n")
-    else:
-        self.body.append(self.starttag(node, "div", CLASS="event-json"))
-
-
-def _depart_block_html(self: HTML5Translator, node: event_json_block) -> None:
+def _visit_literal_html(self: HTML5Translator, node: event_json_literal) -> None:
+    collapsed = node.get("collapsed")
+    if collapsed:
+        summary = self.encode(node["summary"])
+        self.body.append(f'<details class="event-json-details">\n<summary>{summary}</summary>\n')
+    start = len(self.body)
+    with contextlib.suppress(nodes.SkipNode):  # it appends the block, then skips the node
+        self.visit_literal_block(node)
     hrefs = node.get("key_hrefs")
     if hrefs:
-        for index in range(node["html_start"], len(self.body)):
-            if '<div class="highlight"><pre>' in self.body[index]:
-                self.body[index] = link_top_level_keys(self.body[index], hrefs)
-    self.body.append("</details>\n" if node.get("collapsed") else "</div>\n")
+        for index in range(start, len(self.body)):
+            self.body[index] = link_top_level_keys(self.body[index], hrefs)
+    if collapsed:
+        self.body.append("</details>\n")
+    raise nodes.SkipNode
+
+
+def _visit_literal(self: Any, node: event_json_literal) -> None:
+    self.visit_literal_block(node)
+
+
+def _depart_literal(self: Any, node: event_json_literal) -> None:
+    self.depart_literal_block(node)
 
 
 def _visit_plain(self: Any, node: nodes.Element) -> None:
-    """Render only the children (for builders other than HTML)."""
+    """Render only the children."""
 
 
 def _depart_plain(self: Any, node: nodes.Element) -> None:
@@ -157,9 +166,11 @@ class _EventDirective(SphinxDirective):
 
     def note_dependencies(self, *objects: object) -> None:
         """Make the page outdated when the library code that renders it changes."""
+        noted = self.env.dependencies.get(self.env.docname, ())
         for obj in objects:
             for path in dependency_files(obj):
-                self.env.note_dependency(path)
+                if path not in noted:
+                    self.env.note_dependency(path)
 
     def warn(self, error: ContentError) -> list[nodes.Node]:
         logger.warning(
@@ -185,25 +196,18 @@ class _EventDirective(SphinxDirective):
             number = offset + 1
         return f"{source}:{number}"
 
-    def literal(self, text: str) -> nodes.literal_block:
-        literal = nodes.literal_block(text, text, language="json")
-        self.set_source_info(literal)
-        return literal
-
-    def fold(
-        self, child: nodes.Element, *, event_class: str, fields: list[str], summary: str
-    ) -> event_json_block:
-        """Wrap *child* in the node that folds it (HTML) and links its keys."""
-        block = event_json_block(
-            "",
-            child,
+    def literal(self, text: str, *, event_class: str, summary: str) -> event_json_literal:
+        literal = event_json_literal(
+            text,
+            text,
+            language="json",
+            classes=["event-json"],
+            event_class=event_class,
             collapsed="collapsed" in self.options or self.name == "event-schema",
             summary=summary,
-            event_class=event_class,
-            fields=fields,
         )
-        self.set_source_info(block)
-        return block
+        self.set_source_info(literal)
+        return literal
 
 
 class EventJsonDirective(_EventDirective):
@@ -225,7 +229,9 @@ class EventJsonDirective(_EventDirective):
             return self.warn(error)
         indent = self.config.event_json_indent
         text = line if "compact" in self.options else pretty_json(line, indent)
-        literal: nodes.Element = self.literal(text)
+        literal: nodes.Element = self.literal(
+            text, event_class=public_name(cls), summary=f"{cls.__name__} JSON"
+        )
         caption = self.options.get("caption")
         if caption:
             try:
@@ -236,13 +242,7 @@ class EventJsonDirective(_EventDirective):
                 )
                 return self.warn(problem)
         self.add_name(literal)
-        block = self.fold(
-            literal,
-            event_class=public_name(cls),
-            fields=field_names(cls),
-            summary=caption or f"{cls.__name__} JSON",
-        )
-        return [block]
+        return [literal]
 
 
 class EventSchemaDirective(_EventDirective):
@@ -259,9 +259,7 @@ class EventSchemaDirective(_EventDirective):
         self.note_dependencies(cls, elastic_events.json_schema)
         schema = elastic_events.json_schema(cls)
         text = json.dumps(schema, indent=self.config.event_json_indent, ensure_ascii=False)
-        block = self.fold(
-            self.literal(text), event_class="", fields=[], summary=f"JSON Schema of {cls.__name__}"
-        )
+        block = self.literal(text, event_class="", summary=f"JSON Schema of {cls.__name__}")
         return [self.field_table(cls, schema), block]
 
     def field_table(self, cls: EventClass, schema: dict[str, Any]) -> nodes.table:
@@ -326,16 +324,28 @@ def resolve_links(app: Sphinx, doctree: nodes.document, docname: str) -> None:
         link = reference(ref["reftarget"], ref.children)
         ref.replace_self(link if link is not None else ref.children)
     html = app.builder.format == "html"
-    for block in list(doctree.findall(event_json_block)):
+    known: dict[str, dict[str, str]] = {}
+    for literal in list(doctree.findall(event_json_literal)):
         if not html:
-            block.replace_self(block.children)
+            literal.replace_self(_plain_literal(literal))
             continue
-        hrefs = {}
-        for field in block["fields"]:
-            link = reference(f"{block['event_class']}.{field}", [])
-            if link is not None:
-                hrefs[field] = _href(link)
-        block["key_hrefs"] = hrefs
+        name = literal["event_class"]
+        if name not in known:
+            known[name] = {}
+            for field in field_names(resolve_class(name)) if name else ():
+                link = reference(f"{name}.{field}", [])
+                if link is not None:
+                    known[name][field] = _href(link)
+        literal["key_hrefs"] = known[name]
+
+
+def _plain_literal(node: event_json_literal) -> nodes.literal_block:
+    """A plain copy of *node*, for builders that need no folding and no links."""
+    ours = {"event_class", "collapsed", "summary", "key_hrefs"}
+    attributes = {k: v for k, v in node.attributes.items() if k not in ours}
+    plain = nodes.literal_block(node.rawsource, "", *node.children, **attributes)
+    plain.source, plain.line = node.source, node.line
+    return plain
 
 
 def _href(reference: nodes.reference) -> str:
@@ -366,13 +376,14 @@ def setup(app: Sphinx) -> ExtensionMetadata:
     app.add_config_value("event_json_indent", 2, "env", types=frozenset({int}))
     app.connect("config-inited", _check_config)
     plain = (_visit_plain, _depart_plain)
+    literal = (_visit_literal, _depart_literal)
     app.add_node(
-        event_json_block,
-        html=(_visit_block_html, _depart_block_html),
-        latex=plain,
-        text=plain,
-        man=plain,
-        texinfo=plain,
+        event_json_literal,
+        html=(_visit_literal_html, _depart_literal),
+        latex=literal,
+        text=literal,
+        man=literal,
+        texinfo=literal,
     )
     app.add_node(
         event_field_reference, html=plain, latex=plain, text=plain, man=plain, texinfo=plain

@@ -58,7 +58,7 @@ def soup(app: SphinxTestApp, page: str) -> BeautifulSoup:
 
 
 def blocks(page: BeautifulSoup) -> list[Tag]:
-    return page.select(".event-json")
+    return page.select("div.event-json")
 
 
 def pre_text(block: Tag) -> str:
@@ -176,17 +176,18 @@ def test_html_shows_each_example_as_the_json_the_library_writes(app: SphinxTestA
         pretty_json(FOLDED.serialize()),
     ]
     assert '"message": "joined the café"' in texts[1]  # non-ASCII kept as is
-    for block in blocks(page)[:4]:
-        assert block.select_one("div.highlight-json") is not None
+    for block in blocks(page):
+        assert "highlight-json" in block["class"]  # highlighted as JSON, like code-block:: json
 
 
 @pytest.mark.sphinx("html", testroot="event-json", srcdir="event-json-caption", freshenv=True)
 def test_caption_and_name_make_a_reference_target(app: SphinxTestApp) -> None:
     app.build()
     page = soup(app, "examples")
-    wrapper = blocks(page)[0].select_one("div.literal-block-wrapper")
+    wrapper = page.select_one("div.literal-block-wrapper")
     assert wrapper is not None
     assert wrapper["id"] == "worker-finished"
+    assert wrapper.select("div.event-json") == blocks(page)[:1]
     caption = wrapper.select_one(".code-block-caption .caption-text")
     assert caption is not None
     assert caption.get_text() == "A worker finished"
@@ -199,11 +200,14 @@ def test_caption_and_name_make_a_reference_target(app: SphinxTestApp) -> None:
 def test_collapsed_examples_fold_into_details(app: SphinxTestApp) -> None:
     app.build()
     page = soup(app, "examples")
-    folded = [block for block in blocks(page) if block.name == "details"]
+    folded = page.select("details.event-json-details")
     summaries = [block.summary.get_text() for block in folded if block.summary]
     assert summaries == ["RdzvEvent JSON", "JSON Schema of RdzvEvent"]
-    assert pre_text(folded[0]) == pretty_json(FOLDED.serialize())
-    assert all(block.name == "div" for block in blocks(page) if block not in folded)
+    assert [pre_text(block) for block in folded] == [
+        pretty_json(FOLDED.serialize()),
+        json.dumps(json_schema(RdzvEvent), indent=2, ensure_ascii=False),
+    ]
+    assert len(blocks(page)) == 5  # four examples and the schema, folded or not
 
 
 @pytest.mark.sphinx("html", testroot="event-json", srcdir="event-json-links", freshenv=True)
@@ -291,7 +295,8 @@ def test_latex_builder_escapes_and_keeps_captions(app: SphinxTestApp) -> None:
     ) in tex
     assert r"\PYGZlt{}/code\PYGZgt{}\PYGZlt{}script\PYGZgt{}alert(1)" in tex
     assert "<script>" not in tex
-    assert "event-json" not in tex  # our wrapper node leaves no trace outside HTML
+    assert "event-json" not in tex  # folding is for HTML only
+    assert "details" not in tex
 
 
 # --- escaping ------------------------------------------------------------------------------
@@ -488,7 +493,9 @@ def test_myst_fences_render_and_warn_at_their_lines(app: SphinxTestApp) -> None:
     rendered = blocks(page)
     failed = RdzvEvent("rdzv.py:fail", "r", "boom", "h", 7, NodeState.FAILED)
     assert pre_text(rendered[0]) == pretty_json(failed.serialize())
-    assert rendered[0].select_one("#node-failed .caption-text").get_text() == "A node failed"  # type: ignore[union-attr]
+    caption = page.select_one("#node-failed .caption-text")
+    assert caption is not None
+    assert caption.get_text() == "A node failed"
     assert pre_text(rendered[1]) == Event("myst", EventSource.AGENT).serialize()
     assert page.select_one("table.event-schema") is not None
     assert len(rendered) == 3  # the two examples and the schema; the bad fences render nothing
