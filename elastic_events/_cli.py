@@ -66,9 +66,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     except BrokenPipeError:
         # The reader went away (`| head`): stop quietly, and keep Python from complaining
         # again when it flushes stdout at exit.
+        devnull = os.open(os.devnull, os.O_WRONLY)
         with contextlib.suppress(OSError):
-            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+            os.dup2(devnull, sys.stdout.fileno())
+        os.close(devnull)
         return OK
+    except KeyboardInterrupt:
+        print(f"{PROG}: interrupted", file=sys.stderr)
+        return 128 + 2  # As a shell reports SIGINT.
     return status
 
 
@@ -344,6 +349,12 @@ def _timeline(args: argparse.Namespace, out: TextIO) -> int:
     except _Unreadable as error:
         print(f"{PROG}: error: {error}", file=sys.stderr)
         return TROUBLE
+    if timeline.count > _CROWDED:
+        print(
+            f"{PROG}: note: {timeline.count:,} events make a crowded picture; "
+            "--run-id, --name or --state draw fewer",
+            file=sys.stderr,
+        )
     svg = timeline.svg(title=args.title or f"Events of {name} by node")
     try:
         if args.output == STDIN:
@@ -361,6 +372,9 @@ def _timeline(args: argparse.Namespace, out: TextIO) -> int:
             f"{_plural(len(timeline.lanes), 'node')}, {_plural(failures, 'failure')}\n"
         )
     return BAD_LINES if log.bad else OK
+
+
+_CROWDED = 20_000
 
 
 def _lines_kept(

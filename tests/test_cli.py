@@ -338,3 +338,37 @@ def test_timeline_reports_bad_lines_and_draws_the_rest(run: Run, log: Log, tmp_p
         f"{path}:7: not valid JSON: Expecting property name enclosed in double quotes at column 2\n"
     )
     assert out.endswith("6 events on 1 node, 1 failure\n")
+
+
+def test_timeline_of_many_events_suggests_filters(
+    run: Run, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr("elastic_events._cli._CROWDED", 5)
+    status, _, err = run("timeline", SAMPLE, "-o", tmp_path / "t.svg")
+    assert (status, err) == (
+        0,
+        "elastic-events: note: 6 events make a crowded picture; "
+        "--run-id, --name or --state draw fewer\n",
+    )
+
+
+# Interruptions
+
+
+def test_an_interrupt_exits_130_without_a_traceback(
+    run: Run, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def interrupted(*args: object) -> int:
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr("elastic_events._cli._validate", interrupted)
+    assert run("validate", SAMPLE) == (130, "", "elastic-events: interrupted\n")
+
+
+def test_a_closed_pipe_ends_quietly(run: Run, monkeypatch: pytest.MonkeyPatch) -> None:
+    def closed(*args: object) -> int:
+        raise BrokenPipeError
+
+    monkeypatch.setattr("elastic_events._cli._show", closed)
+    monkeypatch.setattr("os.dup2", lambda *args: None)
+    assert run("show", SAMPLE) == (0, "", "")
