@@ -372,3 +372,14 @@ def test_a_closed_pipe_ends_quietly(run: Run, monkeypatch: pytest.MonkeyPatch) -
     monkeypatch.setattr("elastic_events._cli._show", closed)
     monkeypatch.setattr("os.dup2", lambda *args: None)
     assert run("show", SAMPLE) == (0, "", "")
+
+
+def test_show_and_timeline_read_stdin_for_a_dash(run: Run, stdin: Stdin) -> None:
+    stdin(SAMPLE.read_bytes())
+    status, out, _ = run("show", "--json", "--source", "WORKER", "-")
+    assert status == 0
+    assert [json.loads(line)["name"] for line in out.splitlines()] == [START, FAILED]
+    stdin(b"noise\n" + SAMPLE.read_bytes())
+    status, out, _ = run("timeline", "-", "-o", "-")
+    assert status == 0
+    assert ET.fromstring(out)[0].text == "Events of <stdin> by node"
