@@ -32,7 +32,8 @@ Enable with ``extensions = ["sphinxext.event_json"]``.
     ``:compact:``
         Show the exact single line that ``serialize()`` writes to the log.
     ``:collapsed:``
-        In HTML, fold the block into a ``<details>`` element; other builders show it plainly.
+        In HTML, fold the block into a ``<details>`` element titled by the caption (or by
+        ``<Class> JSON``); other builders show it plainly.
     ``:name: label``
         A reference target for ``:ref:`` (with a caption) and ``:numref:``.
 
@@ -96,10 +97,17 @@ class event_json_literal(nodes.literal_block):
     """The JSON of an example or a schema: a ``literal_block`` that knows what it shows.
 
     Being a ``literal_block``, it is highlighted and copied like any code block. Its extra node
-    attributes: ``event_class`` (the dotted path whose documented attributes the top-level keys
-    link to, or empty), ``collapsed`` and ``summary`` (HTML folds it into ``<details>``). At write
-    time :func:`resolve_links` adds ``key_hrefs`` for HTML, and gives other builders a plain
-    ``literal_block`` instead.
+    attribute ``event_class`` is the dotted path whose documented attributes the top-level keys
+    link to (empty for none). At write time :func:`resolve_links` adds ``key_hrefs`` for HTML,
+    and gives other builders a plain ``literal_block`` instead.
+    """
+
+
+class event_json_details(nodes.General, nodes.Element):
+    """A fold around a collapsed block (HTML ``<details>``), titled by its ``summary`` attribute.
+
+    Other builders get its children only. When the block has a caption, the caption becomes the
+    fold's title in HTML instead of being shown twice.
     """
 
 
@@ -112,10 +120,6 @@ class event_field_reference(nodes.Inline, nodes.TextElement):
 
 
 def _visit_literal_html(self: HTML5Translator, node: event_json_literal) -> None:
-    collapsed = node.get("collapsed")
-    if collapsed:
-        summary = self.encode(node["summary"])
-        self.body.append(f'<details class="event-json-details">\n<summary>{summary}</summary>\n')
     start = len(self.body)
     with contextlib.suppress(nodes.SkipNode):  # it appends the block, then skips the node
         self.visit_literal_block(node)
@@ -123,9 +127,16 @@ def _visit_literal_html(self: HTML5Translator, node: event_json_literal) -> None
     if hrefs:
         for index in range(start, len(self.body)):
             self.body[index] = link_top_level_keys(self.body[index], hrefs)
-    if collapsed:
-        self.body.append("</details>\n")
     raise nodes.SkipNode
+
+
+def _visit_details_html(self: HTML5Translator, node: event_json_details) -> None:
+    summary = self.encode(node["summary"])
+    self.body.append(f'<details class="event-json">\n<summary>{summary}</summary>\n')
+
+
+def _depart_details_html(self: HTML5Translator, node: event_json_details) -> None:
+    self.body.append("</details>\n")
 
 
 def _visit_literal(self: Any, node: event_json_literal) -> None:
@@ -196,18 +207,17 @@ class _EventDirective(SphinxDirective):
             number = offset + 1
         return f"{source}:{number}"
 
-    def literal(self, text: str, *, event_class: str, summary: str) -> event_json_literal:
+    def literal(self, text: str, *, event_class: str) -> event_json_literal:
         literal = event_json_literal(
-            text,
-            text,
-            language="json",
-            classes=["event-json"],
-            event_class=event_class,
-            collapsed="collapsed" in self.options or self.name == "event-schema",
-            summary=summary,
+            text, text, language="json", classes=["event-json"], event_class=event_class
         )
         self.set_source_info(literal)
         return literal
+
+    def fold(self, node: nodes.Element, summary: str) -> event_json_details:
+        details = event_json_details("", node, summary=summary)
+        self.set_source_info(details)
+        return details
 
 
 class EventJsonDirective(_EventDirective):
@@ -229,9 +239,8 @@ class EventJsonDirective(_EventDirective):
             return self.warn(error)
         indent = self.config.event_json_indent
         text = line if "compact" in self.options else pretty_json(line, indent)
-        literal: nodes.Element = self.literal(
-            text, event_class=public_name(cls), summary=f"{cls.__name__} JSON"
-        )
+        literal: nodes.Element = self.literal(text, event_class=public_name(cls))
+        summary = f"{cls.__name__} JSON"
         caption = self.options.get("caption")
         if caption:
             try:
@@ -241,7 +250,10 @@ class EventJsonDirective(_EventDirective):
                     f"{exc}; write the caption as one line of text", subtype="caption"
                 )
                 return self.warn(problem)
+            summary = literal[0].astext()
         self.add_name(literal)
+        if "collapsed" in self.options:
+            return [self.fold(literal, summary)]
         return [literal]
 
 
@@ -259,7 +271,7 @@ class EventSchemaDirective(_EventDirective):
         self.note_dependencies(cls, elastic_events.json_schema)
         schema = elastic_events.json_schema(cls)
         text = json.dumps(schema, indent=self.config.event_json_indent, ensure_ascii=False)
-        block = self.literal(text, event_class="", summary=f"JSON Schema of {cls.__name__}")
+        block = self.fold(self.literal(text, event_class=""), f"JSON Schema of {cls.__name__}")
         return [self.field_table(cls, schema), block]
 
     def field_table(self, cls: EventClass, schema: dict[str, Any]) -> nodes.table:
@@ -324,6 +336,12 @@ def resolve_links(app: Sphinx, doctree: nodes.document, docname: str) -> None:
         link = reference(ref["reftarget"], ref.children)
         ref.replace_self(link if link is not None else ref.children)
     html = app.builder.format == "html"
+    for details in list(doctree.findall(event_json_details)):
+        if not html:
+            details.replace_self(details.children)
+            continue
+        for caption in list(details.findall(nodes.caption)):
+            caption.parent.remove(caption)  # the fold's title says it already
     known: dict[str, dict[str, str]] = {}
     for literal in list(doctree.findall(event_json_literal)):
         if not html:
@@ -341,7 +359,7 @@ def resolve_links(app: Sphinx, doctree: nodes.document, docname: str) -> None:
 
 def _plain_literal(node: event_json_literal) -> nodes.literal_block:
     """A plain copy of *node*, for builders that need no folding and no links."""
-    ours = {"event_class", "collapsed", "summary", "key_hrefs"}
+    ours = {"event_class", "key_hrefs"}
     attributes = {k: v for k, v in node.attributes.items() if k not in ours}
     plain = nodes.literal_block(node.rawsource, "", *node.children, **attributes)
     plain.source, plain.line = node.source, node.line
@@ -384,6 +402,14 @@ def setup(app: Sphinx) -> ExtensionMetadata:
         text=literal,
         man=literal,
         texinfo=literal,
+    )
+    app.add_node(
+        event_json_details,
+        html=(_visit_details_html, _depart_details_html),
+        latex=plain,
+        text=plain,
+        man=plain,
+        texinfo=plain,
     )
     app.add_node(
         event_field_reference, html=plain, latex=plain, text=plain, man=plain, texinfo=plain

@@ -200,14 +200,42 @@ def test_caption_and_name_make_a_reference_target(app: SphinxTestApp) -> None:
 def test_collapsed_examples_fold_into_details(app: SphinxTestApp) -> None:
     app.build()
     page = soup(app, "examples")
-    folded = page.select("details.event-json-details")
-    summaries = [block.summary.get_text() for block in folded if block.summary]
-    assert summaries == ["RdzvEvent JSON", "JSON Schema of RdzvEvent"]
+    folded = page.select("details.event-json")
+    assert [block.summary.get_text() for block in folded if block.summary] == [
+        "RdzvEvent JSON",
+        "JSON Schema of RdzvEvent",
+    ]
     assert [pre_text(block) for block in folded] == [
         pretty_json(FOLDED.serialize()),
         json.dumps(json_schema(RdzvEvent), indent=2, ensure_ascii=False),
     ]
     assert len(blocks(page)) == 5  # four examples and the schema, folded or not
+    assert all(details.get("open") is None for details in folded)
+
+
+@pytest.mark.sphinx(
+    "html", testroot="event-json", srcdir="event-json-collapsed-caption", freshenv=True
+)
+def test_the_caption_of_a_collapsed_example_titles_the_fold(app: SphinxTestApp) -> None:
+    app.build()
+    assert warnings_of(app) == []
+    details, _schema = soup(app, "more2").select("details.event-json")
+    assert str(details.summary) == "<summary>&lt;b&gt;Folded&lt;/b&gt; more 2</summary>"
+    assert details.select(".code-block-caption") == []  # not shown twice
+    wrapper = details.select_one("div.literal-block-wrapper")
+    assert wrapper is not None
+    assert wrapper["id"] == "more-2-folded"
+    assert json.loads(pre_text(details))["name"] == "more 2"
+
+
+@pytest.mark.sphinx(
+    "text", testroot="event-json", srcdir="event-json-collapsed-text", freshenv=True
+)
+def test_collapsed_examples_show_plainly_in_text(app: SphinxTestApp) -> None:
+    app.build()
+    assert warnings_of(app) == []
+    text = (app.outdir / "more2.txt").read_text(encoding="utf-8")
+    assert '<b>Folded</b> "more 2"\n\n   {\n' in text  # the caption, then the JSON
 
 
 @pytest.mark.sphinx("html", testroot="event-json", srcdir="event-json-links", freshenv=True)
