@@ -394,7 +394,7 @@ def _lines_kept(
 def _open(path: str) -> Iterator[Iterator[bytes]]:
     """The lines of a log, ``-`` being stdin; a file that cannot be read raises _Unreadable."""
     if path == STDIN:
-        yield _read_lines(sys.stdin.buffer, "the standard input")
+        yield _read_lines(sys.stdin.buffer, "the standard input", batch=False)
         return
     try:
         stream = open(path, "rb")  # noqa: SIM115 (closed below)
@@ -404,17 +404,21 @@ def _open(path: str) -> Iterator[Iterator[bytes]]:
         yield _read_lines(stream, repr(path))
 
 
-def _read_lines(stream: BinaryIO, name: str) -> Iterator[bytes]:
-    # Lines come in batches of about 64 KiB: as fast as iterating over the file, and an error of
-    # the disk is told apart from one of the output (a closed pipe, a full disk).
+def _read_lines(stream: BinaryIO, name: str, batch: bool = True) -> Iterator[bytes]:
+    """The lines of ``stream``; an error of the disk is told apart from one of the output.
+
+    Batches of about 64 KiB read as fast as iterating over the file; a pipe is read line by
+    line instead, so that ``tail -f run.log | elastic-events show -`` shows each line as it
+    comes.
+    """
     while True:
         try:
-            batch = stream.readlines(1 << 16)
+            lines = stream.readlines(1 << 16) if batch else [stream.readline()]
         except OSError as error:
             raise _Unreadable(f"cannot read {name}: {_reason(error)}") from None
-        if not batch:
+        if not lines or not lines[0]:
             return
-        yield from batch
+        yield from lines
 
 
 def _reason(error: OSError) -> str:

@@ -52,8 +52,9 @@ class EventLog:
     as :meth:`~elastic_events.Event.deserialize` checks it. A bad line does not stop the
     reading: it is reported, with what is wrong, and the next line is read.
 
-    Memory stays flat whatever the size of the log: one line is held at a time. The lines are
-    read once: iterate over an ``EventLog`` once, by ``for`` or by :meth:`problems`.
+    Memory stays flat whatever the size of the log: one line is held at a time (whole, however
+    long it is). The lines are read once: iterate over an ``EventLog`` once, by ``for`` or by
+    :meth:`problems`.
 
     Args:
         lines: The lines of the log: a file opened in binary mode (the fastest; a line that is

@@ -113,6 +113,9 @@ def node_of(event: Event | RdzvEvent) -> tuple[str, int | None, int | None]:
 class Timeline:
     """The events of a log laid out by node, ready to draw (:meth:`svg`) or tell (:meth:`describe`).
 
+    It keeps a few short values per event (where, when, what state, a tooltip of at most 200
+    characters), not the events themselves.
+
     Args:
         lines: Lines read by :class:`~elastic_events.EventLog`; bad lines are left out.
 

@@ -383,3 +383,30 @@ def test_show_and_timeline_read_stdin_for_a_dash(run: Run, stdin: Stdin) -> None
     status, out, _ = run("timeline", "-", "-o", "-")
     assert status == 0
     assert ET.fromstring(out)[0].text == "Events of <stdin> by node"
+
+
+def test_a_read_error_midway_reports_what_was_read_and_exits_2(
+    run: Run, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    class Failing(io.RawIOBase):
+        """A pipe that gives one line, then fails as a broken disk does."""
+
+        def __init__(self) -> None:
+            self.lines = [b"{\n"]
+
+        def readline(self, size: int | None = -1) -> bytes:
+            if self.lines:
+                return self.lines.pop()
+            raise OSError(5, "Input/output error")
+
+    class Stdin:
+        buffer = Failing()
+
+    monkeypatch.setattr(sys, "stdin", Stdin())
+    status, out, err = run("validate", "-")
+    assert status == 2
+    assert out == (
+        "<stdin>:1: not valid JSON: Expecting property name enclosed in double quotes at column 2\n"
+        "0 events, 1 bad line, 0 other lines in 0 files; 1 file could not be read\n"
+    )
+    assert err == "elastic-events: error: cannot read the standard input: Input/output error\n"
