@@ -181,7 +181,7 @@ def _show(args: argparse.Namespace, out: TextIO) -> int:
     try:
         with _open(args.file) as stream:
             log = EventLog(stream)
-            events = _good_events(log, _display_name(args.file), keep)
+            events = _good_events(log, _display_name(args.file), keep, out)
             if args.json:
                 for _, event in events:
                     out.write(event.serialize() + "\n")
@@ -194,12 +194,12 @@ def _show(args: argparse.Namespace, out: TextIO) -> int:
 
 
 def _good_events(
-    log: EventLog, name: str, keep: Callable[[Event | RdzvEvent], bool]
+    log: EventLog, name: str, keep: Callable[[Event | RdzvEvent], bool], out: TextIO
 ) -> Iterator[tuple[int, Event | RdzvEvent]]:
     """The events that pass the filters; bad lines go to stderr as they come."""
     for line in log:
         if line.event is None:
-            sys.stdout.flush()
+            out.flush()
             print(f"{name}:{line.number}: {line.error}", file=sys.stderr)
         elif keep(line.event):
             yield line.number, line.event
