@@ -330,7 +330,10 @@ def resolve_links(app: Sphinx, doctree: nodes.document, docname: str) -> None:
         entry = objects.get(target)
         if entry is None:
             return None
-        return make_refnode(app.builder, docname, entry.docname, entry.node_id, children, target)
+        link = make_refnode(app.builder, docname, entry.docname, entry.node_id, children, target)
+        if "refuri" in link:
+            link["refuri"] = _single_anchor(str(link["refuri"]))
+        return link
 
     for ref in list(doctree.findall(event_field_reference)):
         link = reference(ref["reftarget"], ref.children)
@@ -369,8 +372,12 @@ def _plain_literal(node: event_json_literal) -> nodes.literal_block:
 def _href(reference: nodes.reference) -> str:
     if "refid" in reference:
         return "#" + str(reference["refid"])
-    uri = str(reference["refuri"])
-    if uri.count("#") > 1:  # singlehtml: "index.html#document-api#anchor"
+    return str(reference["refuri"])
+
+
+def _single_anchor(uri: str) -> str:
+    """Keep the last anchor of a URI: the singlehtml builder makes ``#document-api#anchor``."""
+    if uri.count("#") > 1:
         uri = uri[: uri.index("#")] + uri[uri.rindex("#") :]
     return uri
 

@@ -294,6 +294,21 @@ def test_event_schema_shows_the_fields_and_the_json_schema(app: SphinxTestApp) -
 # --- other builders ------------------------------------------------------------------------
 
 
+@pytest.mark.sphinx("singlehtml", testroot="event-json", srcdir="event-json-single", freshenv=True)
+def test_links_land_on_the_attribute_in_a_single_page(app: SphinxTestApp) -> None:
+    app.build()
+    assert warnings_of(app) == []
+    page = soup(app, "index")
+    hrefs = {str(a["href"]) for a in page.select("a.event-json-key, table.event-schema a")}
+    assert hrefs == {
+        "#elastic_events.Event.name",
+        "#elastic_events.Event.source",
+        "#elastic_events.RdzvEvent.name",
+        "#elastic_events.RdzvEvent.node_state",
+    }
+    assert all(page.find(id=href[1:]) is not None for href in hrefs)
+
+
 @pytest.mark.sphinx("text", testroot="event-json", srcdir="event-json-text", freshenv=True)
 def test_text_builder_shows_the_json_plainly(app: SphinxTestApp) -> None:
     app.build()
