@@ -271,6 +271,7 @@ def _short(text: str, limit: int) -> str:
 # Layout, in SVG user units (pixels at 100 %).
 _PLOT_WIDTH = 900
 _PAD = 12  # Between the ends of the axis and the first and last marks.
+_TALL = 24  # Lanes from which the tick labels show on top as well.
 _MARGIN = 16
 _LEGEND_HEIGHT = 56
 
@@ -345,6 +346,13 @@ def _draw(timeline: Timeline, title: str, prefix: str) -> str:
         f'<text x="{left + _PLOT_WIDTH / 2}" y="{bottom + 36:.1f}" text-anchor="middle">'
         f"{esc(axis_title)}</text></g>"
     )
+    if len(lanes) > _TALL:  # A tall picture repeats the tick labels on top.
+        out.append('<g class="axis-top" font-size="11" fill="#555555">')
+        out.extend(
+            f'<text x="{x_at(position):.1f}" y="{top - 14}" text-anchor="middle">{esc(text)}</text>'
+            for position, text in ticks
+        )
+        out.append("</g>")
     # The marks, failures last so that nothing hides them.
     out.append('<g class="marks">')
     failures = []
@@ -451,7 +459,9 @@ def _axis(timeline: Timeline) -> tuple[Callable[[_Mark], float], list[tuple[floa
     if count <= 1:
         return x_of_order, [(0.5, "1")], "events in the order of the log"
     step = max(1, int(_nice((count - 1) / 8)))
-    ticks = [(index / (count - 1), str(index + 1)) for index in range(0, count, step)]
+    # The first event, then round event numbers (counting from 1) not too near it.
+    numbers = [1, *(n for n in range(step, count + 1, step) if n - 1 > step / 2)]
+    ticks = [((number - 1) / (count - 1), str(number)) for number in numbers]
     return x_of_order, ticks, "events in the order of the log (no timestamps)"
 
 

@@ -225,3 +225,18 @@ def test_node_of_an_agent_event_is_its_host_and_group_rank() -> None:
     event = Event("e", EventSource.AGENT, metadata={"hostname": "h", "group_rank": 3})
     assert node_of(event) == ("h", None, 3)
     assert node_of(Event("e", EventSource.AGENT, metadata={"group_rank": True})) == ("", None, None)
+
+
+def test_order_ticks_are_the_first_event_then_round_numbers() -> None:
+    timeline = Timeline(EventLog(simulated_log(256)))  # 1,025 events
+    axis = next(g for g in parse(timeline.svg()).iter(f"{SVG}g") if g.get("class") == "axis")
+    assert texts(axis)[:-1] == ["1", "200", "400", "600", "800", "1000"]
+
+
+@pytest.mark.parametrize(("nodes", "on_top"), [(4, False), (256, True)])
+def test_a_tall_timeline_repeats_its_tick_labels_on_top(nodes: int, on_top: bool) -> None:
+    root = parse(Timeline(EventLog(simulated_log(nodes))).svg())
+    groups = {g.get("class"): g for g in root.iter(f"{SVG}g")}
+    assert ("axis-top" in groups) is on_top
+    if on_top:
+        assert texts(groups["axis-top"]) == texts(groups["axis"])[:-1]
