@@ -6,6 +6,8 @@ Skipped where the site is not built, except in CI (``CI=true``), where `make tes
 from __future__ import annotations
 
 import os
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -73,3 +75,30 @@ def test_python_blocks_that_doctest_does_not_run_still_compile() -> None:
     assert blocks, "no ```python blocks found in the MyST pages"
     for name, block in blocks:
         compile(block.split("\n```", 1)[0], f"<{name}>", "exec")
+
+
+def test_the_guides_command_line_example_is_what_the_command_prints(tmp_path: Path) -> None:
+    """The `elastic-events validate` session in the guide, run on the guide's four log lines."""
+    guide = (Path(__file__).resolve().parent.parent / "docs" / "source" / "guide.md").read_text(
+        encoding="utf-8"
+    )
+    session = guide.split("```console\n$ elastic-events validate events.log\n", 1)[1]
+    expected = session.split("```", 1)[0]
+    lines = [
+        "2026-11-25 08:00:01 INFO "
+        + elastic_events.Event("torchelastic.worker.status.START", "WORKER").serialize(),
+        "worker 3 says hello",
+        elastic_events.RdzvEvent(
+            "rdzv.py:join", "ft-7f3a", "joined", "node-1", 77, "RUNNING"
+        ).serialize(),
+        '{"name": "torchelastic.worker.status.FAILED", "source": "NODE"}',
+    ]
+    (tmp_path / "events.log").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    result = subprocess.run(
+        [sys.executable, "-m", "elastic_events", "validate", "events.log"],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert (result.returncode, result.stdout, result.stderr) == (1, expected, "")
