@@ -40,6 +40,13 @@ Enable with ``extensions = ["sphinxext.event_json"]``.
     In HTML each top-level key links to the attribute that documents it
     (``elastic_events.<Class>.<field>``) where the project documents it.
 
+The directives emit standard nodes only: a ``literal_block`` (language ``json``, classes
+``event-json`` and ``event-json-<Class>``), inside a captioned container like ``code-block``'s,
+with raw HTML ``<details>`` around it when folded; so highlighting, copy buttons and every builder
+work as for any code block. Keys are linked on the finished HTML of each page, and field names of
+the schema table on each resolved doctree, so both see every page's objects, in parallel builds
+too.
+
 ``event-schema``
     ``.. event-schema:: RdzvEvent`` renders a table of the wire fields (name, JSON type, required or
     default, description) and, folded in HTML, the class's JSON Schema.
@@ -51,8 +58,8 @@ line of the content for JSON and expression syntax, and the directive renders no
 
 from __future__ import annotations
 
-import contextlib
-import json
+import html
+import re
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from docutils import nodes
@@ -65,6 +72,7 @@ from sphinx.util.nodes import make_refnode
 
 import elastic_events
 from sphinxext._event_json.content import (
+    EVENT_CLASSES,
     ContentError,
     EventClass,
     field_names,
@@ -74,13 +82,17 @@ from sphinxext._event_json.content import (
     serialize_checked,
 )
 from sphinxext._event_json.deps import dependency_files
-from sphinxext._event_json.render import link_top_level_keys, pretty_json, schema_rows
+from sphinxext._event_json.render import (
+    indented_json,
+    link_top_level_keys,
+    pretty_json,
+    schema_rows,
+)
 
 if TYPE_CHECKING:
     from sphinx.application import Sphinx
     from sphinx.config import Config
     from sphinx.util.typing import ExtensionMetadata, OptionSpec
-    from sphinx.writers.html5 import HTML5Translator
 
 __version__ = elastic_events.__version__
 
@@ -89,70 +101,10 @@ logger = logging.getLogger(__name__)
 #: The bounds of ``event_json_indent``.
 INDENT_RANGE = range(1, 9)
 
-
-# --- nodes ---------------------------------------------------------------------------------
-
-
-class event_json_literal(nodes.literal_block):
-    """The JSON of an example or a schema: a ``literal_block`` that knows what it shows.
-
-    Being a ``literal_block``, it is highlighted and copied like any code block. Its extra node
-    attribute ``event_class`` is the dotted path whose documented attributes the top-level keys
-    link to (empty for none). At write time :func:`resolve_links` adds ``key_hrefs`` for HTML,
-    and gives other builders a plain ``literal_block`` instead.
-    """
-
-
-class event_json_details(nodes.General, nodes.Element):
-    """A fold around a collapsed block (HTML ``<details>``), titled by its ``summary`` attribute.
-
-    Other builders get its children only. When the block has a caption, the caption becomes the
-    fold's title in HTML instead of being shown twice.
-    """
-
-
-class event_field_reference(nodes.Inline, nodes.TextElement):
-    """A field name in an ``event-schema`` table, linked at write time if it is documented.
-
-    The ``reftarget`` attribute is the dotted path of the attribute. Always replaced by a
-    reference or by its children before writing.
-    """
-
-
-def _visit_literal_html(self: HTML5Translator, node: event_json_literal) -> None:
-    start = len(self.body)
-    with contextlib.suppress(nodes.SkipNode):  # it appends the block, then skips the node
-        self.visit_literal_block(node)
-    hrefs = node.get("key_hrefs")
-    if hrefs:
-        for index in range(start, len(self.body)):
-            self.body[index] = link_top_level_keys(self.body[index], hrefs)
-    raise nodes.SkipNode
-
-
-def _visit_details_html(self: HTML5Translator, node: event_json_details) -> None:
-    summary = self.encode(node["summary"])
-    self.body.append(f'<details class="event-json">\n<summary>{summary}</summary>\n')
-
-
-def _depart_details_html(self: HTML5Translator, node: event_json_details) -> None:
-    self.body.append("</details>\n")
-
-
-def _visit_literal(self: Any, node: event_json_literal) -> None:
-    self.visit_literal_block(node)
-
-
-def _depart_literal(self: Any, node: event_json_literal) -> None:
-    self.depart_literal_block(node)
-
-
-def _visit_plain(self: Any, node: nodes.Element) -> None:
-    """Render only the children."""
-
-
-def _depart_plain(self: Any, node: nodes.Element) -> None:
-    pass
+#: The class of a folded block's container, whose caption HTML shows as the fold's title.
+FOLDED = "event-json-folded"
+#: The node attribute of a schema table's field name: the dotted path of its attribute.
+FIELD_TARGET = "event_json_field"
 
 
 # --- directives ----------------------------------------------------------------------------
@@ -207,17 +159,24 @@ class _EventDirective(SphinxDirective):
             number = offset + 1
         return f"{source}:{number}"
 
-    def literal(self, text: str, *, event_class: str) -> event_json_literal:
-        literal = event_json_literal(
-            text, text, language="json", classes=["event-json"], event_class=event_class
+    def literal(self, text: str, kind: str) -> nodes.literal_block:
+        """A JSON code block; *kind* (a class name, or ``schema``) names what it shows."""
+        literal = nodes.literal_block(
+            text, text, language="json", classes=["event-json", f"event-json-{kind}"]
         )
         self.set_source_info(literal)
         return literal
 
-    def fold(self, node: nodes.Element, summary: str) -> event_json_details:
-        details = event_json_details("", node, summary=summary)
-        self.set_source_info(details)
-        return details
+    def fold(self, node: nodes.Element, summary: str) -> list[nodes.Node]:
+        """*node* folded into ``<details>`` in HTML, titled *summary*; plain elsewhere."""
+        node["classes"].append(FOLDED)
+        title = html.escape(summary)
+        opening = f'<details class="event-json">\n<summary>{title}</summary>\n'
+        return [
+            nodes.raw("", opening, format="html"),
+            node,
+            nodes.raw("", "</details>\n", format="html"),
+        ]
 
 
 class EventJsonDirective(_EventDirective):
@@ -239,7 +198,7 @@ class EventJsonDirective(_EventDirective):
             return self.warn(error)
         indent = self.config.event_json_indent
         text = line if "compact" in self.options else pretty_json(line, indent)
-        literal: nodes.Element = self.literal(text, event_class=public_name(cls))
+        literal: nodes.Element = self.literal(text, cls.__name__)
         summary = f"{cls.__name__} JSON"
         caption = self.options.get("caption")
         if caption:
@@ -253,7 +212,7 @@ class EventJsonDirective(_EventDirective):
             summary = literal[0].astext()
         self.add_name(literal)
         if "collapsed" in self.options:
-            return [self.fold(literal, summary)]
+            return self.fold(literal, summary)
         return [literal]
 
 
@@ -270,9 +229,9 @@ class EventSchemaDirective(_EventDirective):
             return self.warn(error)
         self.note_dependencies(cls, elastic_events.json_schema)
         schema = elastic_events.json_schema(cls)
-        text = json.dumps(schema, indent=self.config.event_json_indent, ensure_ascii=False)
-        block = self.fold(self.literal(text, event_class=""), f"JSON Schema of {cls.__name__}")
-        return [self.field_table(cls, schema), block]
+        text = indented_json(schema, self.config.event_json_indent)
+        block = self.fold(self.literal(text, "schema"), f"JSON Schema of {cls.__name__}")
+        return [self.field_table(cls, schema), *block]
 
     def field_table(self, cls: EventClass, schema: dict[str, Any]) -> nodes.table:
         widths = (16, 22, 18, 44)
@@ -287,12 +246,8 @@ class EventSchemaDirective(_EventDirective):
         body = nodes.tbody()
         group += body
         for row in schema_rows(schema):
-            name = event_field_reference(
-                "",
-                "",
-                nodes.literal(row.name, row.name),
-                reftarget=f"{public_name(cls)}.{row.name}",
-            )
+            name = nodes.inline("", "", nodes.literal(row.name, row.name))
+            name[FIELD_TARGET] = f"{public_name(cls)}.{row.name}"
             if row.required:
                 required = "required"
             elif row.default is not None:
@@ -317,62 +272,17 @@ def _row(*cells: str | nodes.Node) -> nodes.row:
 # --- write time ----------------------------------------------------------------------------
 
 
-def resolve_links(app: Sphinx, doctree: nodes.document, docname: str) -> None:
-    """Link field names and JSON keys to the attributes the project documents; unwrap the rest.
-
-    Runs on each page's resolved doctree at write time (``doctree-resolved``), when every page's
-    objects are known, also in parallel builds. An attribute that is not documented gets no link
-    and no warning. Builders other than HTML get the blocks' children only.
-    """
-    objects = app.env.domains.python_domain.objects
-
-    def reference(target: str, children: list[nodes.Node]) -> nodes.reference | None:
-        entry = objects.get(target)
-        if entry is None:
-            return None
-        link = make_refnode(app.builder, docname, entry.docname, entry.node_id, children, target)
-        if "refuri" in link:
-            link["refuri"] = _single_anchor(str(link["refuri"]))
-        return link
-
-    for ref in list(doctree.findall(event_field_reference)):
-        link = reference(ref["reftarget"], ref.children)
-        ref.replace_self(link if link is not None else ref.children)
-    html = app.builder.format == "html"
-    for details in list(doctree.findall(event_json_details)):
-        if not html:
-            details.replace_self(details.children)
-            continue
-        for caption in list(details.findall(nodes.caption)):
-            caption.parent.remove(caption)  # the fold's title says it already
-    known: dict[str, dict[str, str]] = {}
-    for literal in list(doctree.findall(event_json_literal)):
-        if not html:
-            literal.replace_self(_plain_literal(literal))
-            continue
-        name = literal["event_class"]
-        if name not in known:
-            known[name] = {}
-            for field in field_names(resolve_class(name)) if name else ():
-                link = reference(f"{name}.{field}", [])
-                if link is not None:
-                    known[name][field] = _href(link)
-        literal["key_hrefs"] = known[name]
-
-
-def _plain_literal(node: event_json_literal) -> nodes.literal_block:
-    """A plain copy of *node*, for builders that need no folding and no links."""
-    ours = {"event_class", "key_hrefs"}
-    attributes = {k: v for k, v in node.attributes.items() if k not in ours}
-    plain = nodes.literal_block(node.rawsource, "", *node.children, **attributes)
-    plain.source, plain.line = node.source, node.line
-    return plain
-
-
-def _href(reference: nodes.reference) -> str:
-    if "refid" in reference:
-        return "#" + str(reference["refid"])
-    return str(reference["refuri"])
+def _attribute_link(
+    app: Sphinx, docname: str, target: str, children: list[nodes.Node]
+) -> nodes.reference | None:
+    """A reference from page *docname* to the documented attribute *target*, if there is one."""
+    entry = app.env.domains.python_domain.objects.get(target)
+    if entry is None:
+        return None
+    link = make_refnode(app.builder, docname, entry.docname, entry.node_id, children, target)
+    if "refuri" in link:
+        link["refuri"] = _single_anchor(str(link["refuri"]))
+    return link
 
 
 def _single_anchor(uri: str) -> str:
@@ -380,6 +290,65 @@ def _single_anchor(uri: str) -> str:
     if uri.count("#") > 1:
         uri = uri[: uri.index("#")] + uri[uri.rindex("#") :]
     return uri
+
+
+def resolve_fields(app: Sphinx, doctree: nodes.document, docname: str) -> None:
+    """Link the field names of schema tables to the attributes the project documents.
+
+    Runs on each page's resolved doctree at write time (``doctree-resolved``), when every page's
+    objects are known, also in parallel builds. An attribute that is not documented gets no link
+    and no warning. In HTML, the caption of a folded block moves to the fold's title.
+    """
+    for inline in list(doctree.findall(nodes.inline)):
+        if FIELD_TARGET in inline:
+            link = _attribute_link(app, docname, inline[FIELD_TARGET], inline.children)
+            inline.replace_self(link if link is not None else inline.children)
+    if app.builder.format == "html":
+        for container in list(doctree.findall(nodes.container)):
+            if FOLDED in container["classes"]:
+                container.children = [c for c in container if not isinstance(c, nodes.caption)]
+
+
+# The highlighted HTML of one event-json block: its <div> opening tag, then its <pre>.
+_BLOCK = re.compile(
+    r'(<div class="event-json event-json-(\w+)[^"]* highlight-json[^"]*"[^>]*>)(.*?</pre>)',
+    re.DOTALL,
+)
+
+
+def link_keys(
+    app: Sphinx, pagename: str, templatename: str, context: dict[str, Any], doctree: Any
+) -> None:
+    """Link the top-level keys of each example on an HTML page to their attributes' docs.
+
+    Runs on the finished HTML of the page (``html-page-context``): only the key's ``<span>``
+    inside the highlighted ``<pre>`` is wrapped, so the text of the block is unchanged.
+    """
+    body = context.get("body")
+    if not isinstance(body, str) or "event-json-" not in body:
+        return
+    hrefs: dict[str, dict[str, str]] = {}
+
+    def link(match: re.Match[str]) -> str:
+        opening, kind, block = match.groups()
+        if kind not in EVENT_CLASSES:
+            return match.group(0)
+        if kind not in hrefs:
+            name = public_name(resolve_class(kind))
+            hrefs[kind] = {}
+            for field in field_names(resolve_class(kind)):
+                reference = _attribute_link(app, pagename, f"{name}.{field}", [])
+                if reference is not None:
+                    hrefs[kind][field] = _href(reference)
+        return opening + link_top_level_keys(block, hrefs[kind])
+
+    context["body"] = _BLOCK.sub(link, body)
+
+
+def _href(reference: nodes.reference) -> str:
+    if "refid" in reference:
+        return "#" + str(reference["refid"])
+    return str(reference["refuri"])
 
 
 # --- setup ---------------------------------------------------------------------------------
@@ -400,30 +369,10 @@ def setup(app: Sphinx) -> ExtensionMetadata:
     """Register the directives, their nodes and the ``event_json_*`` config values."""
     app.add_config_value("event_json_indent", 2, "env", types=frozenset({int}))
     app.connect("config-inited", _check_config)
-    plain = (_visit_plain, _depart_plain)
-    literal = (_visit_literal, _depart_literal)
-    app.add_node(
-        event_json_literal,
-        html=(_visit_literal_html, _depart_literal),
-        latex=literal,
-        text=literal,
-        man=literal,
-        texinfo=literal,
-    )
-    app.add_node(
-        event_json_details,
-        html=(_visit_details_html, _depart_details_html),
-        latex=plain,
-        text=plain,
-        man=plain,
-        texinfo=plain,
-    )
-    app.add_node(
-        event_field_reference, html=plain, latex=plain, text=plain, man=plain, texinfo=plain
-    )
     app.add_directive("event-json", EventJsonDirective)
     app.add_directive("event-schema", EventSchemaDirective)
-    app.connect("doctree-resolved", resolve_links)
+    app.connect("doctree-resolved", resolve_fields)
+    app.connect("html-page-context", link_keys)
     return {
         "version": __version__,
         "env_version": 1,

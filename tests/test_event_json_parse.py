@@ -13,6 +13,7 @@ from typing import Any
 
 import pytest
 from hypothesis import given
+from hypothesis import strategies as st
 from pygments import highlight
 from pygments.formatters import HtmlFormatter
 from pygments.lexers import JsonLexer
@@ -28,6 +29,7 @@ from sphinxext._event_json.content import (
     serialize_checked,
 )
 from sphinxext._event_json.render import (
+    indented_json,
     json_type,
     link_top_level_keys,
     pretty_json,
@@ -507,6 +509,18 @@ def test_pretty_json_keeps_wire_order_and_non_ascii() -> None:
         "}"
     )
     assert pretty_json('{"a": {"b": 1}}', indent=4) == '{\n    "a": {\n        "b": 1\n    }\n}'
+
+
+json_values = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(),
+    lambda children: st.lists(children) | st.dictionaries(st.text(), children),
+    max_leaves=30,
+)
+
+
+@given(json_values, st.integers(min_value=1, max_value=8))
+def test_indented_json_is_what_json_dumps_writes(value: Any, indent: int) -> None:
+    assert indented_json(value, indent) == json.dumps(value, indent=indent, ensure_ascii=False)
 
 
 def highlighted(text: str) -> str:

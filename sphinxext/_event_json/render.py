@@ -19,7 +19,66 @@ def pretty_json(line: str, indent: int = 2) -> str:
       "rank": null
     }
     """
-    return json.dumps(json.loads(line), indent=indent, ensure_ascii=False)
+    return indented_json(json.loads(line), indent)
+
+
+_ENCODER = json.JSONEncoder(ensure_ascii=False)
+_CONSTANTS = {True: "true", False: "false", None: "null"}
+
+
+def indented_json(value: Any, indent: int = 2) -> str:
+    """``json.dumps(value, indent=indent, ensure_ascii=False)``, for values decoded from JSON.
+
+    The same text, but built without :mod:`json`'s pure-Python encoder, which it falls back to
+    whenever ``indent`` is given and whose nested closures leave reference cycles behind on every
+    call: garbage only the cyclic collector frees, which slowed a build with hundreds of examples.
+
+    >>> print(indented_json({"a": [1, {"b": None}], "é": {}, "c": []}))
+    {
+      "a": [
+        1,
+        {
+          "b": null
+        }
+      ],
+      "é": {},
+      "c": []
+    }
+    """
+    parts: list[str] = []
+    _write(value, parts, " " * indent, "\n")
+    return "".join(parts)
+
+
+def _write(value: Any, parts: list[str], step: str, newline: str) -> None:
+    if isinstance(value, dict):
+        if not value:
+            parts.append("{}")
+            return
+        inner = newline + step
+        separator = "{" + inner
+        for key, item in value.items():
+            parts.append(separator)
+            parts.append(_ENCODER.encode(str(key)))
+            parts.append(": ")
+            _write(item, parts, step, inner)
+            separator = "," + inner
+        parts.append(newline + "}")
+    elif isinstance(value, list):
+        if not value:
+            parts.append("[]")
+            return
+        inner = newline + step
+        separator = "[" + inner
+        for item in value:
+            parts.append(separator)
+            _write(item, parts, step, inner)
+            separator = "," + inner
+        parts.append(newline + "]")
+    elif value is None or isinstance(value, bool):
+        parts.append(_CONSTANTS[value])
+    else:
+        parts.append(_ENCODER.encode(value))
 
 
 # Pygments' JSON lexer marks punctuation as "p" and object keys as "nt" (Name.Tag).
