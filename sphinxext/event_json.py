@@ -40,16 +40,18 @@ Enable with ``extensions = ["sphinxext.event_json"]``.
     In HTML each top-level key links to the attribute that documents it
     (``elastic_events.<Class>.<field>``) where the project documents it.
 
-The directives emit standard nodes only: a ``literal_block`` (language ``json``, classes
-``event-json`` and ``event-json-<Class>``), inside a captioned container like ``code-block``'s,
-with raw HTML ``<details>`` around it when folded; so highlighting, copy buttons and every builder
-work as for any code block. Keys are linked on the finished HTML of each page, and field names of
-the schema table on each resolved doctree, so both see every page's objects, in parallel builds
-too.
-
 ``event-schema``
     ``.. event-schema:: RdzvEvent`` renders a table of the wire fields (name, JSON type, required or
     default, description) and, folded in HTML, the class's JSON Schema.
+
+The directives emit standard nodes only: a ``literal_block`` (language ``json``, classes
+``event-json`` and ``event-json-<Class>``), in a captioned container like ``code-block``'s, with
+raw HTML ``<details>`` around it when folded; so highlighting, copy buttons and every builder work
+as for any code block. (No custom node: Sphinx binds the visitors of custom nodes to every
+translator it makes, a reference cycle that left each page's translator to the garbage
+collector.) Keys are linked on the finished HTML of each page, field names of the schema table on
+each resolved doctree: both run at write time, when every page's objects are known, also in
+parallel builds.
 
 Every mistake is a warning of type ``event_json`` (with a subtype: ``class``, ``content``,
 ``json``, ``expression``, ``field``, ``roundtrip``, ``caption``) located at the directive, or at the
@@ -317,7 +319,11 @@ _BLOCK = re.compile(
 
 
 def link_keys(
-    app: Sphinx, pagename: str, templatename: str, context: dict[str, Any], doctree: Any
+    app: Sphinx,
+    pagename: str,
+    templatename: str,
+    context: dict[str, Any],
+    doctree: nodes.document | None,
 ) -> None:
     """Link the top-level keys of each example on an HTML page to their attributes' docs.
 
@@ -366,7 +372,7 @@ def _check_config(app: Sphinx, config: Config) -> None:
 
 
 def setup(app: Sphinx) -> ExtensionMetadata:
-    """Register the directives, their nodes and the ``event_json_*`` config values."""
+    """Register the directives, their write-time hooks and the ``event_json_*`` config values."""
     app.add_config_value("event_json_indent", 2, "env", types=frozenset({int}))
     app.connect("config-inited", _check_config)
     app.add_directive("event-json", EventJsonDirective)
@@ -375,7 +381,7 @@ def setup(app: Sphinx) -> ExtensionMetadata:
     app.connect("html-page-context", link_keys)
     return {
         "version": __version__,
-        "env_version": 1,
+        "env_version": 2,
         "parallel_read_safe": True,
         "parallel_write_safe": True,
     }

@@ -106,7 +106,7 @@ def test_setup_returns_the_version_and_parallel_safety() -> None:
     app = RecordingApp()
     assert event_json.setup(app) == {  # type: ignore[arg-type]
         "version": elastic_events.__version__,
-        "env_version": 1,
+        "env_version": 2,
         "parallel_read_safe": True,
         "parallel_write_safe": True,
     }
