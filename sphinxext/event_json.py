@@ -64,8 +64,8 @@ import html
 import re
 from typing import TYPE_CHECKING, Any, ClassVar
 
-from docutils import nodes
-from docutils.parsers.rst import directives
+from docutils import nodes  # type: ignore[import-untyped,unused-ignore]
+from docutils.parsers.rst import directives  # type: ignore[import-untyped,unused-ignore]
 from sphinx.directives.code import container_wrapper
 from sphinx.errors import ConfigError
 from sphinx.util import logging

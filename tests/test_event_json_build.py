@@ -357,7 +357,9 @@ def test_event_values_and_captions_are_escaped_in_html(app: SphinxTestApp) -> No
     event = json.loads(pre_text(block))
     assert event["name"] == SCRIPT_NAME
     assert event["metadata"] == {"<b>key</b>": "&amp; \\ {} $ % _ # ^ ~"}
-    assert page.select_one(".caption-text").get_text() == "<script>alert(2)</script>"  # type: ignore[union-attr]
+    caption = page.select_one(".caption-text")
+    assert caption is not None
+    assert caption.get_text() == "<script>alert(2)</script>"
 
 
 # --- bad input -----------------------------------------------------------------------------

@@ -524,7 +524,7 @@ def test_indented_json_is_what_json_dumps_writes(value: Any, indent: int) -> Non
 
 
 def highlighted(text: str) -> str:
-    return highlight(text, JsonLexer(), HtmlFormatter())
+    return str(highlight(text, JsonLexer(), HtmlFormatter()))
 
 
 @pytest.mark.parametrize("compact", [False, True])
