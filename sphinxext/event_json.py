@@ -206,9 +206,10 @@ class EventJsonDirective(_EventDirective):
         if caption:
             try:
                 literal = container_wrapper(self, literal, caption)
-            except ValueError as exc:
+            except ValueError:
                 problem = ContentError(
-                    f"{exc}; write the caption as one line of text", subtype="caption"
+                    f"invalid caption {caption!r}; a caption is one line of inline text",
+                    subtype="caption",
                 )
                 return self.warn(problem)
             summary = literal[0].astext()

@@ -518,6 +518,23 @@ def test_suppress_warnings_silences_one_subtype(app: SphinxTestApp) -> None:
     assert subtypes == {"event_json.field]", "event_json.expression]", "event_json.content]"}
 
 
+def test_a_caption_that_is_not_inline_text_is_reported(
+    make_app: Callable[..., SphinxTestApp], tmp_path: Path
+) -> None:
+    (tmp_path / "conf.py").write_text('extensions = ["sphinxext.event_json"]\n')
+    (tmp_path / "index.rst").write_text(
+        "Caption\n=======\n\n.. event-json:: Event\n   :caption: .. not-a-caption::\n\n"
+        '   {"name": "x", "source": "WORKER"}\n'
+    )
+    app = make_app("html", srcdir=tmp_path)
+    app.build()
+    ours = [w for w in warnings_of(app) if "[event_json." in w]
+    assert ours == [
+        f"{tmp_path / 'index.rst'}:4: WARNING: event-json: invalid caption '.. not-a-caption::'; "
+        "a caption is one line of inline text [event_json.caption]"
+    ]
+
+
 def test_warnings_as_errors_fail_the_build_cleanly(tmp_path: Path) -> None:
     result = sphinx_build("-W", "-b", "html", ROOTS / "test-event-json-bad", tmp_path / "out",
                           cwd=tmp_path)  # fmt: skip
