@@ -148,6 +148,25 @@ def test_json_that_python_would_accept_but_json_does_not_is_rejected(
 
 
 @pytest.mark.parametrize(
+    "text",
+    [
+        '{"name": "x", "source": "WORKER", "timestamp": ' + "9" * 5000 + "}",
+        '{"name": "x", "source": "WORKER", "metadata": {"a": '
+        + "[" * 100_000
+        + "]" * 100_000
+        + "}}",
+        'Event(name="x", source="WORKER", metadata=' + "{'a': " * 3000 + "1" + "}" * 3000 + ")",
+        'Event(name="x", source="WORKER", timestamp=' + "9" * 5000 + ")",
+    ],
+    ids=["json-long-number", "json-deep", "expression-deep", "expression-long-number"],
+)
+def test_input_beyond_the_parsers_limits_is_a_mistake_not_a_crash(text: str) -> None:
+    error = error_of(text)
+    assert error.subtype in {"json", "expression"}
+    assert error.message.startswith(("invalid JSON", "invalid expression", "the expression"))
+
+
+@pytest.mark.parametrize(
     ("text", "cls", "library_message"),
     [
         ('{"name": "x"}', Event, "missing required field 'source' of an Event"),

@@ -111,7 +111,11 @@ def parse_event(text: str, cls: EventClass) -> AnyEvent:
             return cls.deserialize(data)
         except InvalidEventError as exc:
             raise ContentError(f"invalid {cls.__name__}: {exc}", subtype="field") from None
-    return parse_constructor(text, cls)
+    try:
+        return parse_constructor(text, cls)
+    except (RecursionError, MemoryError):
+        msg = f"the expression is nested too deeply to check; write {cls.__name__}(...) plainly"
+        raise ContentError(msg, subtype="expression") from None
 
 
 def parse_json_object(text: str) -> dict[str, Any]:
@@ -128,6 +132,9 @@ def parse_json_object(text: str) -> dict[str, Any]:
             "the content must be a single JSON object"
         )
         raise ContentError(msg, subtype="json", line=exc.lineno - 1) from None
+    except (ValueError, RecursionError) as exc:  # a number too long to read, or nesting too deep
+        msg = f"invalid JSON: {exc}; the content must be a single JSON object"
+        raise ContentError(msg, subtype="json") from None
     if not isinstance(data, dict):  # pragma: no cover - the caller checked for "{"
         msg = f"the content is a JSON {type(data).__name__}; it must be a JSON object"
         raise ContentError(msg, subtype="json")
