@@ -353,13 +353,17 @@ def test_event_values_and_captions_are_escaped_in_html(app: SphinxTestApp) -> No
     page = BeautifulSoup(html, "html.parser")
     assert not [s for s in page.find_all("script") if "alert" in s.get_text()]
     assert "<script>alert" not in html
-    (block,) = blocks(page)
+    block, folded = blocks(page)
     event = json.loads(pre_text(block))
     assert event["name"] == SCRIPT_NAME
     assert event["metadata"] == {"<b>key</b>": "&amp; \\ {} $ % _ # ^ ~"}
     caption = page.select_one(".caption-text")
     assert caption is not None
     assert caption.get_text() == "<script>alert(2)</script>"
+    summary = page.select_one("details.event-json > summary")
+    assert summary is not None
+    assert summary.get_text() == "</summary><script>alert(3)</script>"
+    assert json.loads(pre_text(folded))["name"] == SCRIPT_NAME
 
 
 # --- bad input -----------------------------------------------------------------------------
