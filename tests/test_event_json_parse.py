@@ -157,8 +157,9 @@ def test_json_that_python_would_accept_but_json_does_not_is_rejected(
         + "}}",
         'Event(name="x", source="WORKER", metadata=' + "{'a': " * 3000 + "1" + "}" * 3000 + ")",
         'Event(name="x", source="WORKER", timestamp=' + "9" * 5000 + ")",
+        'Event(name="x\x00", source="WORKER")',
     ],
-    ids=["json-long-number", "json-deep", "expression-deep", "expression-long-number"],
+    ids=["json-long-number", "json-deep", "expression-deep", "expression-long-number", "null"],
 )
 def test_input_beyond_the_parsers_limits_is_a_mistake_not_a_crash(text: str) -> None:
     error = error_of(text)

@@ -208,6 +208,9 @@ def parse_constructor(text: str, cls: EventClass) -> AnyEvent:
             f"{exc.msg}; write a JSON object or a call such as {_call_hint(cls)}"
         )
         raise ContentError(msg, subtype="expression", line=_line_index(text, line)) from None
+    except ValueError as exc:  # such as a null character in the source
+        msg = f"invalid expression: {exc}; write a JSON object or a call such as {_call_hint(cls)}"
+        raise ContentError(msg, subtype="expression") from None
     call = tree.body
     callee = _callee(call.func) if isinstance(call, ast.Call) else None
     if not isinstance(call, ast.Call) or callee not in EVENT_CLASSES:
