@@ -28,7 +28,7 @@ REPOSITORY = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPOSITORY))
 
 QUICK = os.environ.get("BENCH_QUICK") == "1"
-ROUNDS = 2 if QUICK else 5
+ROUNDS = 3 if QUICK else 7
 EXAMPLES = 200
 PER_PAGE = 10
 GOAL = 1.10
