@@ -8,6 +8,7 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+import textwrap
 from pathlib import Path
 
 import pytest
@@ -15,7 +16,9 @@ from bs4 import BeautifulSoup
 
 import elastic_events
 
-HTML = Path(__file__).resolve().parent.parent / "build" / "html"
+ROOT = Path(__file__).resolve().parent.parent
+DOCS = ROOT / "docs" / "source"
+HTML = ROOT / "build" / "html"
 EVENTS_PAGE = HTML / "elastic" / "events.html"
 
 
@@ -67,9 +70,8 @@ def test_json_examples_link_their_keys_to_the_attributes(events_page: BeautifulS
 
 def test_python_blocks_that_doctest_does_not_run_still_compile() -> None:
     """Code shown but not run (OpenTelemetry is not installed here) is at least valid Python."""
-    sources = Path(__file__).resolve().parent.parent / "docs" / "source"
     blocks = []
-    for page in sorted(sources.rglob("*.md")):
+    for page in sorted(DOCS.rglob("*.md")):
         text = page.read_text(encoding="utf-8")
         blocks += [(page.name, block) for block in text.split("```python\n")[1:]]
     assert blocks, "no ```python blocks found in the MyST pages"
@@ -79,9 +81,7 @@ def test_python_blocks_that_doctest_does_not_run_still_compile() -> None:
 
 def test_the_guides_command_line_example_is_what_the_command_prints(tmp_path: Path) -> None:
     """The `elastic-events validate` session in the guide, run on the guide's four log lines."""
-    guide = (Path(__file__).resolve().parent.parent / "docs" / "source" / "guide.md").read_text(
-        encoding="utf-8"
-    )
+    guide = (DOCS / "guide.md").read_text(encoding="utf-8")
     session = guide.split("```console\n$ elastic-events validate events.log\n", 1)[1]
     expected = session.split("```", 1)[0]
     lines = [
@@ -102,3 +102,25 @@ def test_the_guides_command_line_example_is_what_the_command_prints(tmp_path: Pa
         check=False,
     )
     assert (result.returncode, result.stdout, result.stderr) == (1, expected, "")
+
+
+def test_the_mistakes_shown_for_doc_writers_give_the_warnings_shown(tmp_path: Path) -> None:
+    """The directives page shows a page of mistakes and its warnings: build it and compare."""
+    page = (DOCS / "directives.rst").read_text(encoding="utf-8")
+    source = page.split(".. code-block:: rst\n   :linenos:\n\n", 1)[1].split("\ngives these", 1)[0]
+    shown = page.split("gives these warnings", 1)[1].split(".. code-block:: text\n\n", 1)[1]
+    expected = textwrap.dedent(shown.split("\n\n", 1)[0]).splitlines()
+    (tmp_path / "mistakes.rst").write_text(textwrap.dedent(source), encoding="utf-8")
+    (tmp_path / "conf.py").write_text(
+        f"import sys\nsys.path.insert(0, {str(ROOT)!r})\n"
+        'extensions = ["sphinxext.event_json"]\nroot_doc = "mistakes"\n',
+        encoding="utf-8",
+    )
+    result = subprocess.run(
+        [sys.executable, "-m", "sphinx", "-q", "-b", "html", str(tmp_path), str(tmp_path / "out")],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    warnings = result.stderr.replace(f"{tmp_path}{os.sep}", "").splitlines()
+    assert warnings == expected
