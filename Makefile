@@ -7,8 +7,10 @@ SPHINXOPTS  ?= -n -W --keep-going
 SOURCEDIR   := docs/source
 BUILDDIR    := build
 SPHINX      = $(SPHINXBUILD) -c . $(SPHINXOPTS) $(SOURCEDIR)
+# The log of a simulated run that the docs show (docs/source/run.md); rewritten only on change.
+RUNLOG      := $(SOURCEDIR)/_generated/simulated-run.log
 
-.PHONY: help venv html doctest linkcheck livehtml lint typecheck pytest test bench clean
+.PHONY: help venv runlog html doctest linkcheck livehtml lint typecheck pytest test bench clean
 
 help:
 	@echo "make html       build the site into $(BUILDDIR)/html"
@@ -27,17 +29,21 @@ $(VENV)/.installed: pyproject.toml constraints.txt
 	$(PY) -m pip install --quiet -c constraints.txt -e ".[docs,test]"
 	touch $@
 
-html: venv
+runlog: venv
+	$(PY) docs/simulate_run.py $(RUNLOG)
+
+html: runlog
 	$(SPHINX) -b html $(BUILDDIR)/html
 
-doctest: venv
+doctest: runlog
 	$(SPHINX) -b doctest $(BUILDDIR)/doctest
 
-linkcheck: venv
+linkcheck: runlog
 	$(SPHINX) -b linkcheck $(BUILDDIR)/linkcheck
 
-livehtml: venv
-	$(PY) -m sphinx_autobuild -c . $(SOURCEDIR) $(BUILDDIR)/html --watch elastic_events --watch sphinxext
+livehtml: runlog
+	$(PY) -m sphinx_autobuild -c . $(SOURCEDIR) $(BUILDDIR)/html --watch elastic_events --watch sphinxext \
+		--pre-build "$(PY) docs/simulate_run.py $(RUNLOG)"
 
 lint: venv
 	$(PY) -m ruff check .
@@ -55,4 +61,4 @@ bench: venv
 	$(PY) benchmarks/run.py
 
 clean:
-	rm -rf $(BUILDDIR) $(VENV)
+	rm -rf $(BUILDDIR) $(VENV) $(SOURCEDIR)/_generated
