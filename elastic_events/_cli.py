@@ -206,18 +206,33 @@ def _good_events(
 
 
 def _filter(args: argparse.Namespace) -> Callable[[Event | RdzvEvent], bool]:
+    return event_filter(name=args.name, source=args.source, state=args.state, run_id=args.run_id)
+
+
+def event_filter(
+    name: str | None = None,
+    source: str | None = None,
+    state: str | None = None,
+    run_id: str | None = None,
+) -> Callable[[Event | RdzvEvent], bool]:
+    """A test that events pass when they match every filter given (also for the docs' tables).
+
+    Args:
+        name: A glob the event name must match (``*``, ``?``, ``[...]``).
+        source: ``AGENT`` or ``WORKER``: generic events of that source only.
+        state: The node state of a rendezvous event, or the metadata ``state`` of an event.
+        run_id: The run (rendezvous) id.
+    """
     tests: list[Callable[[Event | RdzvEvent], bool]] = []
-    if args.name is not None:
-        pattern = re.compile(fnmatch.translate(args.name))
+    if name is not None:
+        pattern = re.compile(fnmatch.translate(name))
         tests.append(lambda event: pattern.match(event.name) is not None)
-    if args.source is not None:
-        source = EventSource[args.source]
-        tests.append(lambda event: isinstance(event, Event) and event.source is source)
-    if args.state is not None:
-        state = args.state
+    if source is not None:
+        wanted = EventSource[source]
+        tests.append(lambda event: isinstance(event, Event) and event.source is wanted)
+    if state is not None:
         tests.append(lambda event: _state(event) == state)
-    if args.run_id is not None:
-        run_id = args.run_id
+    if run_id is not None:
         tests.append(lambda event: _run_id(event) == run_id)
     return lambda event: all(test(event) for test in tests)
 
@@ -242,7 +257,7 @@ _CONTROL = re.compile("[\x00-\x1f\x7f-\x9f]")
 def _write_table(events: Iterator[tuple[int, Event | RdzvEvent]], out: TextIO) -> None:
     first = []
     for number, event in events:
-        first.append(_row(number, event))
+        first.append(table_row(number, event))
         if len(first) == _SIZING_ROWS:
             break
     if not first:
@@ -272,10 +287,11 @@ def _write_table(events: Iterator[tuple[int, Event | RdzvEvent]], out: TextIO) -
     for row in first:
         write(row)
     for number, event in events:
-        write(_row(number, event))
+        write(table_row(number, event))
 
 
-def _row(number: int, event: Event | RdzvEvent) -> dict[str, str]:
+def table_row(number: int, event: Event | RdzvEvent) -> dict[str, str]:
+    """The cells of an event's row, by column (``LINE``, ``TIME``... as in :data:`_CAPS`)."""
     if isinstance(event, RdzvEvent):
         time, kind = "", event.node_state.name
         node = _node(event.hostname, event.rank)

@@ -40,6 +40,9 @@ Enable with ``extensions = ["sphinxext.event_json"]``.
     In HTML each top-level key links to the attribute that documents it
     (``elastic_events.<Class>.<field>``) where the project documents it.
 
+``event-log``, ``event-timeline``
+    The events of a log file as a table, and as an SVG timeline: see :mod:`sphinxext.event_log`.
+
 ``event-schema``
     ``.. event-schema:: RdzvEvent`` renders a table of the wire fields (name, JSON type, required or
     default, description) and, folded in HTML, the class's JSON Schema.
@@ -73,6 +76,7 @@ from sphinx.util.docutils import SphinxDirective
 from sphinx.util.nodes import make_refnode
 
 import elastic_events
+from sphinxext import event_log
 from sphinxext._event_json.content import (
     EVENT_CLASSES,
     ContentError,
@@ -378,6 +382,7 @@ def setup(app: Sphinx) -> ExtensionMetadata:
     app.connect("config-inited", _check_config)
     app.add_directive("event-json", EventJsonDirective)
     app.add_directive("event-schema", EventSchemaDirective)
+    event_log.register(app)  # event-log and event-timeline
     app.connect("doctree-resolved", resolve_fields)
     app.connect("html-page-context", link_keys)
     return {
