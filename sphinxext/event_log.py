@@ -185,7 +185,8 @@ class EventLogDirective(_LogDirective):
         return result
 
     def table(self, lines: list[LogLine]) -> nodes.table:
-        headings, rows = table(lines)
+        columns, rows = table(lines)
+        classes = [css for _, css in columns]
         widths = {"Line": 6, "Time": 16, "Source / state": 10, "Name": 26, "Node": 14}
         # Names and details are code-like: keep their straight quotes.
         table_node = nodes.table(classes=["event-log"], support_smartquotes=False)
@@ -196,15 +197,15 @@ class EventLogDirective(_LogDirective):
             self.set_source_info(title)
             table_node += title
             table_node += messages
-        group = nodes.tgroup(cols=len(headings))
+        group = nodes.tgroup(cols=len(columns))
         table_node += group
-        group.extend(nodes.colspec(colwidth=widths.get(h, 40)) for h in headings)
+        group.extend(nodes.colspec(colwidth=widths.get(heading, 40)) for heading, _ in columns)
         head = nodes.thead()
-        head += _row(headings)
+        head += _row([heading for heading, _ in columns], classes)
         group += head
         body = nodes.tbody()
         group += body
-        body.extend(_row(cells) for cells in rows)
+        body.extend(_row(cells, classes) for cells in rows)
         self.set_source_info(table_node)
         self.add_name(table_node)
         return table_node
@@ -254,10 +255,10 @@ class EventTimelineDirective(_LogDirective):
         return [figure]
 
 
-def _row(cells: list[str]) -> nodes.row:
+def _row(cells: list[str], classes: list[str]) -> nodes.row:
     row = nodes.row()
-    for cell in cells:
-        entry = nodes.entry()
+    for cell, css in zip(cells, classes, strict=True):
+        entry = nodes.entry(classes=[css])
         entry += nodes.paragraph("", cell)
         row += entry
     return row

@@ -19,14 +19,15 @@ if TYPE_CHECKING:
 
     from elastic_events import Event
 
-#: The columns of an event-log table: the command's, with headings for readers.
+#: The columns of an event-log table: the command's, with headings for readers and the CSS
+#: class of their cells.
 COLUMNS = {
-    "LINE": "Line",
-    "TIME": "Time",
-    "SOURCE/STATE": "Source / state",
-    "NAME": "Name",
-    "NODE": "Node",
-    "DETAILS": "Details",
+    "LINE": ("Line", "event-log-line"),
+    "TIME": ("Time", "event-log-time"),
+    "SOURCE/STATE": ("Source / state", "event-log-state"),
+    "NAME": ("Name", "event-log-name"),
+    "NODE": ("Node", "event-log-node"),
+    "DETAILS": ("Details", "event-log-details"),
 }
 
 
@@ -77,8 +78,8 @@ def state_option(argument: str | None) -> str:
     return value.upper()
 
 
-def table(lines: list[LogLine]) -> tuple[list[str], list[list[str]]]:
-    """The headings and the cells of a table of *lines*, as ``elastic-events show`` has them.
+def table(lines: list[LogLine]) -> tuple[list[tuple[str, str]], list[list[str]]]:
+    """The columns (heading, CSS class) and the cells of a table of *lines*, as in the command.
 
     The time column is left out when no event has a timestamp (torchelastic writes 0).
     """
