@@ -265,8 +265,9 @@ def _row(cells: list[str], classes: list[str]) -> nodes.row:
 
 
 def _add_static_path(app: Sphinx) -> None:
-    if app.builder.format == "html":
-        app.config.html_static_path.append(str(STATIC))
+    if app.builder.format == "html" and str(STATIC) not in app.config.html_static_path:
+        # A new list: never append to a default that another application may share.
+        app.config.html_static_path = [*app.config.html_static_path, str(STATIC)]
 
 
 def register(app: Sphinx) -> None:

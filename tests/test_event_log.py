@@ -113,6 +113,14 @@ def test_event_log_shows_each_event_line_as_a_row(app: SphinxTestApp) -> None:
     ]
     assert rows[2][:4] == ["4", "WORKER", "torchelastic.worker.status.START", "node-0 rank 0"]
     assert rows[3] == FAILURE_ROW
+    first_row = tables(page)[0].select("tbody tr")[0]
+    assert [td["class"] for td in first_row.select("td")] == [
+        ["event-log-line"],
+        ["event-log-state"],
+        ["event-log-name"],
+        ["event-log-node"],
+        ["event-log-details"],
+    ]
 
 
 @pytest.mark.sphinx("html", testroot="event-log", srcdir="event-log-caption", freshenv=True)
@@ -471,3 +479,29 @@ def test_the_simulated_run_is_a_valid_log_of_four_nodes_one_failure_and_a_restar
         "The node 'gpu-node-0_48210_0' marked the rendezvous 'llama-ft-7f3a' as closed. "
         "Pending sync."
     )
+
+
+def test_the_built_site_shows_the_simulated_run() -> None:
+    """`make html` writes the log and the run page shows it (skipped where the site is unbuilt)."""
+    page_file = REPOSITORY / "build" / "html" / "run.html"
+    if not page_file.is_file():
+        reason = "no built site: run `make html` first"
+        if os.environ.get("CI") == "true":
+            pytest.fail(f"{reason} (CI=true: the site must be built before the tests)")
+        pytest.skip(reason)
+    page = BeautifulSoup(page_file.read_text(encoding="utf-8"), "html.parser")
+    (picture,) = svgs(page)
+    labels = [
+        "".join(text.itertext())
+        for group in picture.iter(f"{SVG}g")
+        if group.get("class") == "lane"
+        for text in group.iter(f"{SVG}text")
+    ]
+    assert labels == [f"gpu-node-{n} rank {n}" for n in range(4)]
+    assert len([g for g in picture.iter(f"{SVG}g") if g.get("class") == "failure"]) == 3
+    every_event = page.select_one("table#run-log")
+    assert every_event is not None
+    assert len(every_event.select("tbody tr")) == 83
+    traceback = page.select_one("div.event-log-traceback pre")
+    assert traceback is not None
+    assert "RendezvousConnectionError" in traceback.get_text()
