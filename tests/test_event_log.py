@@ -356,6 +356,29 @@ def test_warnings_as_errors_fail_the_build_cleanly(tmp_path: Path) -> None:
     assert f"{BAD_LOG}:2: WARNING: event-log: not valid JSON" in result.stderr
 
 
+def test_myst_fences_render_and_warn_at_their_lines(
+    make_app: Callable[..., SphinxTestApp], tmp_path: Path
+) -> None:
+    shutil.copy(RUN_LOG, tmp_path / "run.log")
+    (tmp_path / "conf.py").write_text(
+        'extensions = ["myst_parser", "sphinxext.event_json"]\n'
+        'source_suffix = {".md": "markdown"}\n'
+    )
+    (tmp_path / "index.md").write_text(
+        "# MyST\n\n```{event-log} run.log\n:state: FAILED\n```\n\n"
+        "```{event-timeline} run.log\n```\n\n```{event-log} gone.log\n```\n"
+    )
+    app = make_app("html", srcdir=tmp_path)
+    app.build()
+    assert warnings_of(app) == [
+        f"{tmp_path / 'index.md'}:10: WARNING: event-log: cannot read 'gone.log': No such file "
+        "or directory [event_json.file]"
+    ]
+    page = soup(app, "index")
+    assert cells(tables(page)[0])[1] == [FAILURE_ROW]
+    assert len(svgs(page)) == 1
+
+
 # --- builds: incremental and parallel ------------------------------------------------------
 
 
