@@ -3,8 +3,8 @@
 `make test` builds build/html before pytest runs. These tests serve it on 127.0.0.1 and check what
 a reader does on the API reference page: it loads without console errors, the copy button copies
 an example's JSON, dark mode toggles, a collapsed example expands, a JSON key link lands on its
-attribute, and search finds ``RdzvEvent``. Screenshots of the page, light and dark, are saved to
-build/screenshots/.
+attribute, and search finds ``RdzvEvent``. Screenshots of the page, light and dark, and of the
+timeline of the simulated run are saved to build/screenshots/.
 
 Without a browser or a built site the tests skip with the reason, except in CI (``CI=true``),
 where they fail instead: CI must run them.
@@ -151,7 +151,8 @@ def test_events_page_loads_without_console_errors(page: Any, site: str, errors: 
 
 
 @pytest.mark.parametrize(
-    "path", ["index.html", "guide.html", "catalogue.html", "directives.html", "changelog.html"]
+    "path",
+    ["index.html", "guide.html", "catalogue.html", "run.html", "directives.html", "changelog.html"],
 )
 def test_other_pages_load_without_console_errors(
     page: Any, site: str, errors: list[str], path: str
@@ -237,6 +238,21 @@ def test_json_key_link_lands_on_its_attribute(page: Any, site: str, errors: list
         }""",
         arg=target,
     )
+    assert errors == []
+
+
+def test_run_timeline_renders_and_is_screenshot(page: Any, site: str, errors: list[str]) -> None:
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    page.goto(site + "run.html", wait_until="networkidle")
+    timeline = page.locator(".event-timeline svg").first
+    timeline.scroll_into_view_if_needed()
+    box = timeline.bounding_box()
+    assert box is not None
+    assert box["width"] > 300
+    assert box["height"] > 100
+    assert "node by node" in timeline.locator("title").first.text_content()
+    timeline.screenshot(path=str(SCREENSHOTS / "run-timeline.png"))
+    assert (SCREENSHOTS / "run-timeline.png").stat().st_size > 0
     assert errors == []
 
 
