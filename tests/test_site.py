@@ -117,7 +117,17 @@ def test_the_mistakes_shown_for_doc_writers_give_the_warnings_shown(tmp_path: Pa
         encoding="utf-8",
     )
     result = subprocess.run(
-        [sys.executable, "-m", "sphinx", "-q", "-b", "html", str(tmp_path), str(tmp_path / "out")],
+        [
+            sys.executable,
+            "-m",
+            "sphinx",
+            "--no-color",
+            "-q",
+            "-b",
+            "html",
+            str(tmp_path),
+            str(tmp_path / "out"),
+        ],
         capture_output=True,
         text=True,
         check=False,
