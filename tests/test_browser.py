@@ -246,11 +246,27 @@ def test_run_timeline_renders_and_is_screenshot(page: Any, site: str, errors: li
     page.goto(site + "run.html", wait_until="networkidle")
     timeline = page.locator(".event-timeline svg").first
     timeline.scroll_into_view_if_needed()
+    assert timeline.is_visible()
     box = timeline.bounding_box()
     assert box is not None
     assert box["width"] > 300
     assert box["height"] > 100
+    # Fit to the page's column (the stylesheet scales it down), not cut off or scrolled.
+    column = page.locator("article").first.bounding_box()
+    assert column is not None
+    assert box["width"] <= column["width"] + 1
     assert "node by node" in timeline.locator("title").first.text_content()
+    # Labelled for screen readers by its title and description, which exist on the page.
+    assert timeline.get_attribute("role") == "img"
+    for label in (timeline.get_attribute("aria-labelledby") or "").split():
+        assert page.locator(f'[id="{label}"]').count() == 1, label
+    # Four nodes, and the failures of gpu-node-2, drawn where a reader sees them.
+    lanes = timeline.locator("g.lane")
+    assert lanes.count() == 4
+    assert lanes.nth(2).locator("text").text_content() == "gpu-node-2 rank 2"
+    failures = timeline.locator("g.failure")
+    assert failures.count() == 3
+    assert failures.first.is_visible()
     timeline.screenshot(path=str(SCREENSHOTS / "run-timeline.png"))
     assert (SCREENSHOTS / "run-timeline.png").stat().st_size > 0
     assert errors == []
