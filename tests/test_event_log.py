@@ -528,3 +528,18 @@ def test_the_built_site_shows_the_simulated_run() -> None:
     traceback = page.select_one("div.event-log-traceback pre")
     assert traceback is not None
     assert "RendezvousConnectionError" in traceback.get_text()
+
+
+def test_every_build_writes_the_log_where_the_run_page_reads_it() -> None:
+    """`make html`, `make doctest` and Read the Docs run the script into the page's path."""
+    makefile = (REPOSITORY / "Makefile").read_text(encoding="utf-8")
+    assert "RUNLOG      := $(SOURCEDIR)/_generated/simulated-run.log\n" in makefile
+    assert "\nrunlog: venv\n\t$(PY) docs/simulate_run.py $(RUNLOG)\n" in makefile
+    assert "\nhtml: runlog\n" in makefile
+    assert "\ndoctest: runlog\n" in makefile
+    readthedocs = (REPOSITORY / ".readthedocs.yaml").read_text(encoding="utf-8")
+    pre_build = readthedocs.split("pre_build:", 1)[1].split("build:", 1)[0]
+    assert "- python docs/simulate_run.py docs/source/_generated/simulated-run.log\n" in pre_build
+    page = (REPOSITORY / "docs" / "source" / "run.md").read_text(encoding="utf-8")
+    assert "```{event-timeline} _generated/simulated-run.log\n" in page
+    assert "/docs/source/_generated/\n" in (REPOSITORY / ".gitignore").read_text(encoding="utf-8")
