@@ -6,9 +6,7 @@ import json
 import os
 import re
 import shutil
-import subprocess
 import sys
-import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -23,8 +21,16 @@ from elastic_events import Event, EventSource, NodeState, RdzvEvent, json_schema
 from sphinxext import event_json
 from sphinxext._event_json.deps import defining_module, dependency_files
 from sphinxext._event_json.render import pretty_json
+from tests.sphinx_builds import (
+    ROOTS,
+    html_of_serial_and_parallel_builds,
+    read_docs,
+    soup,
+    sphinx_build,
+    touch_later,
+    warnings_of,
+)
 
-ROOTS = Path(__file__).parent / "roots"
 REPOSITORY = Path(__file__).parents[1]
 PAGES_WITH_EXAMPLES = {"examples", "escape", "more1", "more2", "more3"}
 
@@ -45,18 +51,6 @@ FOLDED = RdzvEvent(
 SCRIPT_NAME = "</code><script>alert(1)</script>"
 
 
-def strip_colors(text: str) -> str:
-    return re.sub(r"\x1b\[[0-9;]*m", "", text)
-
-
-def warnings_of(app: SphinxTestApp) -> list[str]:
-    return strip_colors(app.warning.getvalue()).splitlines()
-
-
-def soup(app: SphinxTestApp, page: str) -> BeautifulSoup:
-    return BeautifulSoup((app.outdir / f"{page}.html").read_text(encoding="utf-8"), "html.parser")
-
-
 def blocks(page: BeautifulSoup) -> list[Tag]:
     return page.select("div.event-json")
 
@@ -69,24 +63,6 @@ def pre_text(block: Tag) -> str:
 
 def linked_keys(block: Tag) -> dict[str, str]:
     return {a.get_text(): str(a["href"]) for a in block.select("pre a.event-json-key")}
-
-
-def sphinx_build(*args: str | Path, cwd: Path, env: dict[str, str] | None = None) -> Any:
-    """Run ``python -m sphinx`` in a fresh process, as a user (or sphinx-autobuild) does."""
-    return subprocess.run(
-        [sys.executable, "-m", "sphinx", *map(str, args)],
-        cwd=cwd,
-        env={**os.environ, **(env or {})},
-        capture_output=True,
-        text=True,
-        check=False,
-        timeout=300,
-    )
-
-
-def read_docs(status: str) -> set[str]:
-    """The documents a build's status output says it read."""
-    return set(re.findall(r"reading sources\.\.\. \[\s*\d+%\] (\S+)", strip_colors(status)))
 
 
 # --- the extension's promises ------------------------------------------------------------
@@ -590,27 +566,12 @@ def test_myst_fences_render_and_warn_at_their_lines(app: SphinxTestApp) -> None:
 
 
 def test_parallel_build_gives_identical_output_and_no_warning(tmp_path: Path) -> None:
-    outputs = {}
-    for jobs in ("1", "2"):
-        result = sphinx_build("-j", jobs, "-b", "html", ROOTS / "test-event-json",
-                              tmp_path / jobs, cwd=tmp_path)  # fmt: skip
-        assert result.returncode == 0, result.stderr
-        assert result.stderr == ""
-        outputs[jobs] = {
-            path.relative_to(tmp_path / jobs): path.read_bytes()
-            for path in sorted((tmp_path / jobs).glob("*.html"))
-        }
-    assert set(outputs["1"]) >= {Path(f"{page}.html") for page in PAGES_WITH_EXAMPLES}
-    assert outputs["1"] == outputs["2"]
+    serial, parallel = html_of_serial_and_parallel_builds(ROOTS / "test-event-json", tmp_path)
+    assert set(serial) >= {Path(f"{page}.html") for page in PAGES_WITH_EXAMPLES}
+    assert serial == parallel
 
 
 # --- incremental builds --------------------------------------------------------------------
-
-
-def touch_later(path: Path) -> None:
-    """Change *path*'s modification time to clearly after the last build."""
-    later = time.time() + 5
-    os.utime(path, (later, later))
 
 
 @pytest.mark.sphinx("html", testroot="event-json", srcdir="event-json-deps", freshenv=True)

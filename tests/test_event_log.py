@@ -18,8 +18,9 @@ from elastic_events import EventLog
 from elastic_events._cli import event_filter
 from elastic_events._timeline import Timeline
 from sphinxext import event_log
-from tests.test_event_json_build import (
+from tests.sphinx_builds import (
     ROOTS,
+    html_of_serial_and_parallel_builds,
     read_docs,
     soup,
     sphinx_build,
@@ -426,21 +427,9 @@ def test_a_page_with_a_missing_log_is_reread_until_the_log_exists(
 
 
 def test_parallel_build_gives_identical_output_and_no_warning(tmp_path: Path) -> None:
-    outputs = {}
-    for jobs in ("1", "2"):
-        result = sphinx_build("-j", jobs, "-b", "html", ROOTS / "test-event-log",
-                              tmp_path / jobs, cwd=tmp_path)  # fmt: skip
-        assert result.returncode == 0, result.stderr
-        assert result.stderr == ""
-        outputs[jobs] = {
-            path.relative_to(tmp_path / jobs): path.read_bytes()
-            for path in sorted((tmp_path / jobs).rglob("*.html"))
-        }
-    assert Path("run.html") in outputs["1"]
-    assert outputs["1"] == outputs["2"]
-
-
-# --- the simulated run of the docs ---------------------------------------------------------
+    serial, parallel = html_of_serial_and_parallel_builds(ROOTS / "test-event-log", tmp_path)
+    assert Path("run.html") in serial
+    assert serial == parallel
 
 
 def simulate(out: Path, cwd: Path) -> subprocess.CompletedProcess[str]:
