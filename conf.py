@@ -79,7 +79,6 @@ python_use_unqualified_type_names = True
 # destinations, and the next group must not see them, whatever the order.
 doctest_global_setup = """
 import elastic_events
-from elastic_events import _destinations as _saved_destinations_module
 
 _saved_destinations = {
     name: elastic_events.get_logging_handler(name) for name in elastic_events.destinations()
@@ -89,12 +88,8 @@ doctest_global_cleanup = """
 for _name in elastic_events.destinations():
     if _name in _saved_destinations:
         elastic_events.register_handler(_name, _saved_destinations[_name])
-    else:  # No public API removes a destination: undo what register_handler() did.
-        _handler = _saved_destinations_module._handlers.pop(_name)
-        _sink = _saved_destinations_module.sinks.pop(_name, None)
-        if _sink is not None:
-            _sink.logger.removeHandler(_handler)
-        _handler.close()
+    else:
+        elastic_events.unregister_handler(_name).close()
 """
 doctest_test_doctest_blocks = "default"
 # Sphinx's default also ignores exception messages; ours are part of the API, so check them.

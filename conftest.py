@@ -9,7 +9,7 @@ import pytest
 
 from elastic_events import _destinations, _record
 
-_PRISTINE_HANDLERS = dict(_destinations._handlers)
+_PRISTINE_HANDLERS = dict(_destinations._BUILT_IN)
 
 
 def _event_loggers() -> list[logging.Logger]:

@@ -15,7 +15,12 @@ Example:
 
 __version__ = "0.1.0"
 
-from elastic_events._destinations import destinations, get_logging_handler, register_handler
+from elastic_events._destinations import (
+    destinations,
+    get_logging_handler,
+    register_handler,
+    unregister_handler,
+)
 from elastic_events._errors import InvalidEventError, UnknownDestinationError
 from elastic_events._file_handler import EventFileHandler
 from elastic_events._logs import EventLog, LogLine
@@ -42,6 +47,7 @@ __all__ = [
     "record",
     "record_rdzv_event",
     "register_handler",
+    "unregister_handler",
 ]
 
 # Everything public is documented, pickled and shown under the path users import it from.

@@ -41,11 +41,12 @@ class _Console(logging.StreamHandler):  # type: ignore[type-arg]
         pass  # StreamHandler.__init__ sets it; the property always answers sys.stderr.
 
 
-_handlers: dict[str, logging.Handler] = {
+_BUILT_IN: dict[str, logging.Handler] = {
     "console": _Console(),
     "dynamic_rendezvous": logging.NullHandler(),
     "null": logging.NullHandler(),
 }
+_handlers = dict(_BUILT_IN)
 # Never rebound, only changed in place: the recording module holds this very dict.
 sinks: dict[str, Sink] = {}
 _lock = threading.RLock()
@@ -142,6 +143,50 @@ def register_handler(destination: str, handler: logging.Handler) -> logging.Hand
         if sink is not None:
             sink.swap(previous, handler)
     return previous
+
+
+def unregister_handler(destination: str) -> logging.Handler:
+    """Undo :func:`register_handler`: remove ``destination``, or reset a built-in one.
+
+    A destination added with :func:`register_handler` is removed, and recording to it is then
+    recording to an unknown destination. A built-in destination gets its original handler back.
+    Either way the change takes effect at once. The handler taken away is detached but not
+    closed.
+
+    Returns:
+        The handler that ``destination`` had.
+
+    Raises:
+        UnknownDestinationError: ``destination`` has no handler.
+
+    Example:
+        >>> import logging
+        >>> from elastic_events import destinations, register_handler, unregister_handler
+        >>> handler = logging.StreamHandler()
+        >>> register_handler("scratch", handler)
+        >>> "scratch" in destinations()
+        True
+        >>> unregister_handler("scratch") is handler
+        True
+        >>> "scratch" in destinations()
+        False
+
+    .. versionadded:: 0.1
+    """
+    with _lock:
+        handler = get_logging_handler(destination)
+        original = _BUILT_IN.get(destination)
+        sink = sinks.get(destination)
+        if original is not None:
+            _handlers[destination] = original
+            if sink is not None:
+                sink.swap(handler, original)
+        else:
+            del _handlers[destination]
+            if sink is not None:
+                sink.logger.removeHandler(handler)
+                del sinks[destination]
+    return handler
 
 
 def logger_for(destination: str) -> logging.Logger:

@@ -419,3 +419,28 @@ def test_file_handler_reports_writes_after_close(
     handler.close()
     record(EVENT, "file")
     assert "is closed" in capsys.readouterr().err
+
+
+def test_unregister_removes_an_added_destination_at_once(collect: Collect) -> None:
+    record(EVENT, "collect")
+    assert elastic_events.unregister_handler("collect") is collect
+    assert destinations() == ("console", "dynamic_rendezvous", "null")
+    assert logging.getLogger("torchelastic-events-collect").handlers == []
+    with pytest.raises(UnknownDestinationError, match="unknown event destination 'collect'"):
+        get_logging_handler("collect")
+    assert len(collect.records) == 1
+
+
+def test_unregister_puts_a_built_in_destinations_handler_back() -> None:
+    original = get_logging_handler("null")
+    record(EVENT)
+    register_handler("null", Collect())
+    elastic_events.unregister_handler("null")
+    assert get_logging_handler("null") is original
+    assert logging.getLogger("torchelastic-events-null").handlers == [original]
+    record(Unserializable("e", EventSource.AGENT))  # silent again: nothing is serialized
+
+
+def test_unregister_an_unknown_destination_names_the_known_ones() -> None:
+    with pytest.raises(UnknownDestinationError, match="the known destinations are 'console'"):
+        elastic_events.unregister_handler("s3")
