@@ -14,6 +14,8 @@ import sys
 import warnings
 from pathlib import Path
 
+from docutils import nodes
+from sphinx import addnodes
 from sphinx.application import Sphinx
 from sphinx.errors import PycodeError
 from sphinx.ext.napoleon.docstring import GoogleDocstring
@@ -186,8 +188,21 @@ _TYPE_CHECKING_TESTS = {"TYPE_CHECKING", "typing.TYPE_CHECKING"}
 _napoleon_lookup_annotation = GoogleDocstring._lookup_annotation
 
 
+def _depend_on_the_package(app: Sphinx, doctree: nodes.document) -> None:
+    """Rebuild a page that documents the package when any of its modules changes.
+
+    autodoc notes a dependency on the module an object is documented under: elastic_events's
+    ``__init__.py``, not the private module whose docstrings it renders.
+    """
+    signatures = doctree.findall(addnodes.desc_signature)
+    if any(str(node.get("module", "")).startswith("elastic_events") for node in signatures):
+        for path in sorted((ROOT / "elastic_events").glob("*.py")):
+            app.env.note_dependency(str(path))
+
+
 def setup(app: Sphinx) -> None:
     GoogleDocstring._lookup_annotation = _napoleon_lookup_annotation  # type: ignore[method-assign]
     app.connect("builder-inited", _import_type_checking_names)
+    app.connect("doctree-read", _depend_on_the_package)
     # After Napoleon (priority 500), which would misread the alias's docstring.
     app.connect("autodoc-process-docstring", _docstring_of_reexported_data, priority=600)
