@@ -125,7 +125,7 @@ def sphinx(src: Path, out: Path, *extra: str) -> subprocess.CompletedProcess[str
         "PYTHONPATH": os.pathsep.join([str(REPOSITORY), os.environ.get("PYTHONPATH", "")]),
     }
     return subprocess.run(
-        [sys.executable, "-m", "sphinx", "-b", "html", *extra, str(src), str(out)],
+        [sys.executable, "-m", "sphinx", "--no-color", "-b", "html", *extra, str(src), str(out)],
         capture_output=True,
         text=True,
         env=env,

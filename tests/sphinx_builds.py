@@ -31,7 +31,7 @@ def soup(app: SphinxTestApp, page: str) -> BeautifulSoup:
 def sphinx_build(*args: str | Path, cwd: Path, env: dict[str, str] | None = None) -> Any:
     """Run ``python -m sphinx`` in a fresh process, as a user (or sphinx-autobuild) does."""
     return subprocess.run(
-        [sys.executable, "-m", "sphinx", *map(str, args)],
+        [sys.executable, "-m", "sphinx", "--no-color", *map(str, args)],
         cwd=cwd,
         env={**os.environ, **(env or {})},
         capture_output=True,
