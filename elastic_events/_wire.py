@@ -23,7 +23,7 @@ from elastic_events._errors import InvalidEventError
 # typing costs milliseconds to import and is needed by type checkers only.
 TYPE_CHECKING = False
 if TYPE_CHECKING:
-    from collections.abc import Callable, Iterable
+    from collections.abc import Iterable
     from typing import Any, Protocol, TypeVar
 
     _Event = TypeVar("_Event")
@@ -83,13 +83,14 @@ class _Choice:
 
     def __init__(self, enum: type[Enum]) -> None:
         self.enum = enum
-        self.names = tuple(enum.__members__)
+        self.members = dict(enum.__members__)  # EnumType.__members__ builds a proxy per read
+        self.names = tuple(self.members)
 
     def check(self, value: Any, name: str) -> Any:
         if isinstance(value, self.enum):
             return value
-        if isinstance(value, str) and value in self.enum.__members__:
-            return self.enum[value]
+        if isinstance(value, str) and value in self.members:
+            return self.members[value]
         raise InvalidEventError(
             f"field {name!r} must be one of {_listed(self.names)} ({_a(self.enum.__name__)}); "
             f"got {_describe(value)}"
@@ -99,10 +100,28 @@ class _Choice:
         return {"type": "string", "enum": list(self.names)}
 
 
+_EXACT_SCALARS = frozenset({str, int, bool, type(None)})
+_EXACT_NUMBERS = _EXACT_SCALARS | {float}
+
+
+def _plainly_valid_metadata(value: Any) -> bool:
+    """The common case, in a few C-level passes: string keys, values of exact scalar types."""
+    if type(value) is not dict or not set(map(type, value)) <= {str}:
+        return False
+    types = set(map(type, value.values()))
+    if types <= _EXACT_SCALARS:
+        return True
+    values = value.values()
+    return types <= _EXACT_NUMBERS and all(math.isfinite(v) for v in values if type(v) is float)
+
+
 class _Metadata:
     """A flat JSON object: string keys, scalar values, finite numbers."""
 
     def check(self, value: Any, name: str) -> Any:
+        if _plainly_valid_metadata(value):
+            return value
+        # Not plainly valid: find what is wrong, or accept subclasses of the scalar types.
         if not isinstance(value, dict):
             raise InvalidEventError(f"field {name!r} must be an object; got {_describe(value)}")
         for key, item in value.items():
@@ -145,7 +164,7 @@ class _Field:
 class _Spec:
     """What the wire format needs to know about an event class, read off it once."""
 
-    __slots__ = ("fields", "name_set", "names", "quick", "required", "summary", "values")
+    __slots__ = ("fields", "name_set", "names", "required", "summary", "values")
 
     def __init__(self, cls: type) -> None:
         self.summary, docs = _attribute_docs(cls)
@@ -154,7 +173,6 @@ class _Spec:
         self.required = frozenset(f.name for f in self.fields if f.required)
         self.values = attrgetter(*self.names)
         self.name_set = frozenset(self.names)
-        self.quick = tuple((f.name, _quick_check(f.kind)) for f in self.fields)
 
 
 def _kind_of(annotation: Any) -> _Kind:
@@ -393,40 +411,12 @@ def validate(cls: type, data: dict[str, Any]) -> None:
     """
     spec = _spec_of(cls)
     keys = data.keys()
-    if keys <= spec.name_set and spec.required <= keys:
-        for name, fits in spec.quick:
-            if name in data and not fits(data[name]):
-                break
-        else:
-            return
-    decode(cls, data)  # Not plainly valid: let the full check say what is wrong, or pass.
+    if not (keys <= spec.name_set and spec.required <= keys):
+        decode(cls, data)  # Says which field is unknown or missing.
+    for f in spec.fields:
+        value = data.get(f.name, _ABSENT)
+        if value is not _ABSENT:
+            f.kind.check(value, f.name)
 
 
-_SCALARS = frozenset({str, int, bool, type(None)})
-_STRINGS = frozenset({str})
-_NUMBERS = _SCALARS | {float}
-
-
-def _quick_check(kind: _Kind) -> Callable[[Any], bool]:
-    """A predicate that accepts the common valid values of ``kind``, fast; others go slow."""
-    if isinstance(kind, _String):
-        return lambda value: type(value) is str
-    if isinstance(kind, _Integer):
-        if kind.nullable:
-            return lambda value: type(value) is int or value is None
-        return lambda value: type(value) is int
-    if isinstance(kind, _Choice):
-        names = frozenset(kind.names)
-        return lambda value: type(value) is str and value in names
-    if isinstance(kind, _Metadata):
-        return _quick_metadata
-    return lambda value: False
-
-
-def _quick_metadata(value: Any) -> bool:
-    if type(value) is not dict or not set(map(type, value)) <= _STRINGS:
-        return False
-    types = set(map(type, value.values()))
-    if types <= _SCALARS:
-        return True
-    return types <= _NUMBERS and all(math.isfinite(v) for v in value.values() if type(v) is float)
+_ABSENT = object()
