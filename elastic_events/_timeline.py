@@ -305,9 +305,9 @@ def _draw(timeline: Timeline, title: str, prefix: str) -> str:
         'font-family="system-ui, -apple-system, Segoe UI, Helvetica, Arial, sans-serif">',
         f'<title id="{esc(prefix)}-title">{esc(title)}</title>',
         f'<desc id="{esc(prefix)}-desc">{esc(timeline.describe())}</desc>',
-        f'<rect width="{width}" height="{height}" fill="#ffffff"/>',
-        f'<text x="{_MARGIN}" y="{_MARGIN + 14}" font-size="16" font-weight="bold" '
-        f'fill="#222222">{esc(title)}</text>',
+        f'<rect class="timeline-background" width="{width}" height="{height}" fill="#ffffff"/>',
+        f'<text class="timeline-title" x="{_MARGIN}" y="{_MARGIN + 14}" font-size="16" '
+        f'font-weight="bold" fill="#222222">{esc(title)}</text>',
     ]
     out += _legend(_MARGIN, _MARGIN + 34)
     # Lanes: a stripe every other lane, a red tint where the node failed, the label on the left.
@@ -315,13 +315,20 @@ def _draw(timeline: Timeline, title: str, prefix: str) -> str:
     for index, (lane, label) in enumerate(zip(lanes, labels, strict=True)):
         y = top + index * lane_height
         failed = bool(lane.failures)
-        fill = "#fde3d6" if failed else ("#f3f5f8" if index % 2 else "#ffffff")
+        if failed:
+            fill, stripe = "#fde3d6", "timeline-stripe-failed"
+        elif index % 2:
+            fill, stripe = "#f3f5f8", "timeline-stripe-alt"
+        else:
+            fill, stripe = "#ffffff", "timeline-stripe"
+        label_class = "timeline-label-failed" if failed else "timeline-label"
         out.append(
             f'<g class="lane"><title>{esc(lane.label)}: {_plural(len(lane.marks), "event")}'
             f"{', failed' if failed else ''}</title>"
-            f'<rect x="{_MARGIN}" y="{y:.1f}" width="{label_width + _PLOT_WIDTH:.1f}" '
-            f'height="{lane_height:.1f}" fill="{fill}"/>'
-            f'<text x="{left - 8:.1f}" y="{y + lane_height / 2:.1f}" font-size="{font}" '
+            f'<rect class="{stripe}" x="{_MARGIN}" y="{y:.1f}" '
+            f'width="{label_width + _PLOT_WIDTH:.1f}" height="{lane_height:.1f}" fill="{fill}"/>'
+            f'<text class="{label_class}" x="{left - 8:.1f}" y="{y + lane_height / 2:.1f}" '
+            f'font-size="{font}" '
             f'text-anchor="end" dominant-baseline="central" '
             f'fill="{"#a03000" if failed else "#222222"}"'
             f"{' font-weight=' + chr(34) + 'bold' + chr(34) if failed else ''}>"
@@ -332,24 +339,27 @@ def _draw(timeline: Timeline, title: str, prefix: str) -> str:
     bottom = top + plot_height
     out.append('<g class="axis" font-size="11" fill="#555555">')
     out.append(
-        f'<line x1="{left}" y1="{bottom:.1f}" x2="{left + _PLOT_WIDTH}" y2="{bottom:.1f}" '
-        'stroke="#888888"/>'
+        f'<line class="timeline-axis-line" x1="{left}" y1="{bottom:.1f}" '
+        f'x2="{left + _PLOT_WIDTH}" y2="{bottom:.1f}" stroke="#888888"/>'
     )
     for position, text in ticks:
         x = x_at(position)
         out.append(
-            f'<line x1="{x:.1f}" y1="{top}" x2="{x:.1f}" y2="{bottom + 4:.1f}" '
-            'stroke="#dddddd"/>'
-            f'<text x="{x:.1f}" y="{bottom + 16:.1f}" text-anchor="middle">{esc(text)}</text>'
+            f'<line class="timeline-grid-line" x1="{x:.1f}" y1="{top}" x2="{x:.1f}" '
+            f'y2="{bottom + 4:.1f}" stroke="#dddddd"/>'
+            f'<text class="timeline-axis-text" x="{x:.1f}" y="{bottom + 16:.1f}" '
+            f'text-anchor="middle">{esc(text)}</text>'
         )
     out.append(
-        f'<text x="{left + _PLOT_WIDTH / 2}" y="{bottom + 36:.1f}" text-anchor="middle">'
+        f'<text class="timeline-axis-text" x="{left + _PLOT_WIDTH / 2}" y="{bottom + 36:.1f}" '
+        'text-anchor="middle">'
         f"{esc(axis_title)}</text></g>"
     )
     if len(lanes) > _TALL:  # A tall picture repeats the tick labels on top.
         out.append('<g class="axis-top" font-size="11" fill="#555555">')
         out.extend(
-            f'<text x="{x_at(position):.1f}" y="{top - 14}" text-anchor="middle">{esc(text)}</text>'
+            f'<text class="timeline-axis-text" x="{x_at(position):.1f}" y="{top - 14}" '
+            f'text-anchor="middle">{esc(text)}</text>'
             for position, text in ticks
         )
         out.append("</g>")
@@ -386,24 +396,25 @@ def _mark(lane: _Lane, mark: _Mark, x: float, y: float, radius: float) -> str:
     if mark.failed:
         big = max(radius * 1.8, 5.0)
         ring = (
-            f'<circle cx="{x:.1f}" cy="{y:.1f}" r="{big + 2:.1f}" fill="none" '
-            'stroke="#7a1f00" stroke-width="1.5"/>'
+            f'<circle class="timeline-failure-ring" cx="{x:.1f}" cy="{y:.1f}" r="{big + 2:.1f}" '
+            'fill="none" stroke="#7a1f00" stroke-width="1.5"/>'
         )
         return f'<g class="failure">{tip}{ring}{_shape(mark.shape, x, y, big, colour)}</g>'
     return f"<g>{tip}{_shape(mark.shape, x, y, radius, colour)}</g>"
 
 
-def _shape(shape: str, x: float, y: float, r: float, colour: str) -> str:
+def _shape(shape: str, x: float, y: float, r: float, colour: str, css: str = "") -> str:
+    cls = f' class="{css}"' if css else ""
     if shape == "rendezvous":
-        return f'<circle cx="{x:.1f}" cy="{y:.1f}" r="{r:.1f}" fill="{colour}"/>'
+        return f'<circle{cls} cx="{x:.1f}" cy="{y:.1f}" r="{r:.1f}" fill="{colour}"/>'
     if shape == "agent":
         return (
-            f'<rect x="{x - r:.1f}" y="{y - r:.1f}" width="{2 * r:.1f}" height="{2 * r:.1f}" '
-            f'fill="{colour}"/>'
+            f'<rect{cls} x="{x - r:.1f}" y="{y - r:.1f}" width="{2 * r:.1f}" '
+            f'height="{2 * r:.1f}" fill="{colour}"/>'
         )
     d = r * 1.3
     return (
-        f'<path d="M{x:.1f} {y - d:.1f}L{x + d:.1f} {y:.1f}L{x:.1f} {y + d:.1f}'
+        f'<path{cls} d="M{x:.1f} {y - d:.1f}L{x + d:.1f} {y:.1f}L{x:.1f} {y + d:.1f}'
         f'L{x - d:.1f} {y:.1f}Z" fill="{colour}"/>'
     )
 
@@ -415,20 +426,24 @@ def _legend(x: float, y: float) -> list[str]:
         cx = x + index * step + 6
         out.append(
             f'<circle cx="{cx}" cy="{y}" r="6" fill="{colour}"/>'
-            f'<text x="{cx + 10}" y="{y}" dominant-baseline="central">{state.lower()}</text>'
+            f'<text class="timeline-legend-text" x="{cx + 10}" y="{y}" '
+            f'dominant-baseline="central">{state.lower()}</text>'
         )
     for index, shape in enumerate(_SHAPES):
         cx = x + index * 150 + 6
         out.append(
-            _shape(shape, cx, y + 22, 5, "#555555")
-            + f'<text x="{cx + 10}" y="{y + 22}" dominant-baseline="central">'
+            _shape(shape, cx, y + 22, 5, "#555555", "timeline-legend-shape")
+            + f'<text class="timeline-legend-text" x="{cx + 10}" y="{y + 22}" '
+            'dominant-baseline="central">'
             f"{_SHAPE_WORDS[shape]}</text>"
         )
     cx = x + 3 * 150 + 6
     out.append(
-        f'<circle cx="{cx}" cy="{y + 22}" r="7" fill="none" stroke="#7a1f00" stroke-width="1.5"/>'
+        f'<circle class="timeline-failure-ring" cx="{cx}" cy="{y + 22}" r="7" fill="none" '
+        'stroke="#7a1f00" stroke-width="1.5"/>'
         f'<circle cx="{cx}" cy="{y + 22}" r="5" fill="{STATE_COLOURS["FAILED"]}"/>'
-        f'<text x="{cx + 12}" y="{y + 22}" dominant-baseline="central">failure</text>'
+        f'<text class="timeline-legend-text" x="{cx + 12}" y="{y + 22}" '
+        'dominant-baseline="central">failure</text>'
     )
     out.append("</g>")
     return out

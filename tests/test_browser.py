@@ -3,8 +3,9 @@
 `make test` builds build/html before pytest runs. These tests serve it on 127.0.0.1 and check what
 a reader does on the API reference page: it loads without console errors, the copy button copies
 an example's JSON, dark mode toggles, a collapsed example expands, a JSON key link lands on its
-attribute, and search finds ``RdzvEvent``. Screenshots of the page, light and dark, and of the
-timeline of the simulated run are saved to build/screenshots/.
+attribute, the timeline of the simulated run follows dark mode, and search finds ``RdzvEvent``.
+Screenshots of the page, light and dark, and of the timeline, light and dark, are saved to
+build/screenshots/.
 
 Without a browser or a built site the tests skip with the reason, except in CI (``CI=true``),
 where they fail instead: CI must run them.
@@ -241,9 +242,14 @@ def test_json_key_link_lands_on_its_attribute(page: Any, site: str, errors: list
     assert errors == []
 
 
+def _fill(locator: Any) -> str:
+    return str(locator.evaluate("element => getComputedStyle(element).fill"))
+
+
 def test_run_timeline_renders_and_is_screenshot(page: Any, site: str, errors: list[str]) -> None:
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     page.goto(site + "run.html", wait_until="networkidle")
+    _set_theme(page, "light")  # the browser's profile keeps the theme of earlier tests
     timeline = page.locator(".event-timeline svg").first
     timeline.scroll_into_view_if_needed()
     assert timeline.is_visible()
@@ -267,8 +273,40 @@ def test_run_timeline_renders_and_is_screenshot(page: Any, site: str, errors: li
     failures = timeline.locator("g.failure")
     assert failures.count() == 3
     assert failures.first.is_visible()
+    # Light, as the SVG's own attributes draw it.
+    assert _fill(timeline.locator("rect.timeline-background")) == "rgb(255, 255, 255)"
     timeline.screenshot(path=str(SCREENSHOTS / "run-timeline.png"))
     assert (SCREENSHOTS / "run-timeline.png").stat().st_size > 0
+    assert errors == []
+
+
+@pytest.mark.parametrize("theme", ["dark", "auto"])
+def test_run_timeline_follows_dark_mode(
+    page: Any, site: str, errors: list[str], theme: str
+) -> None:
+    """Dark, chosen or followed from the system ("auto"): no white box, failures still stand out."""
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    page.emulate_media(color_scheme="dark")
+    page.goto(site + "run.html", wait_until="networkidle")
+    _set_theme(page, theme)
+    page_background = _background(page)
+    timeline = page.locator(".event-timeline svg").first
+    timeline.scroll_into_view_if_needed()
+    background = timeline.locator("rect.timeline-background")
+    assert background.count() == 1
+    fill = _fill(background)
+    assert fill not in {"rgb(255, 255, 255)", "#ffffff", "white"}, fill
+    assert fill == page_background, "the timeline's background is not the page's"
+    # gpu-node-2 failed: its lane is tinted, unlike the plain and alternate stripes.
+    stripes = [_fill(timeline.locator("g.lane rect").nth(n)) for n in range(4)]
+    assert stripes[0] == fill
+    assert stripes[1] == stripes[3] != fill
+    assert stripes[2] not in {fill, stripes[1], "rgb(253, 227, 214)"}, stripes
+    label = _fill(timeline.locator("text.timeline-label").first)
+    assert label not in {"rgb(34, 34, 34)", fill}, label
+    if theme == "dark":
+        timeline.screenshot(path=str(SCREENSHOTS / "run-timeline-dark.png"))
+        assert (SCREENSHOTS / "run-timeline-dark.png").stat().st_size > 0
     assert errors == []
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -236,6 +237,30 @@ def test_timeline_is_inline_well_formed_svg_labelled_for_screen_readers(
     assert not [p for p in page.select("p") if "Timeline of" in p.get_text()]
     assert "_static/event_json.css" in str(page.head)
     assert (app.outdir / "_static" / "event_json.css").is_file()
+
+
+def test_the_stylesheet_recolours_every_themable_class_in_both_dark_modes() -> None:
+    """Each class of the timeline's themable elements has a rule for Furo's "dark" and "auto"."""
+    css = (event_log.STATIC / "event_json.css").read_text(encoding="utf-8")
+    dark = css.split("\n@media screen {\n", 1)[1].split("\n}\n", 1)[0]
+    auto = css.split("\n@media screen and (prefers-color-scheme: dark) {\n", 1)[1]
+    auto = auto.split("\n}\n", 1)[0]
+    svg = Timeline(EventLog(RUN_LOG.read_text(encoding="utf-8").splitlines())).svg()
+    classes = {
+        css_class
+        for element in ET.fromstring(svg).iter()
+        for css_class in (element.get("class") or "").split()
+        if css_class.startswith("timeline-")
+    }
+    assert len(classes) == 13, sorted(classes)
+    for css_class in classes:
+        rule = re.compile(rf"^  (\S+) \.event-timeline svg \.{css_class}(?: \{{|,)$", re.MULTILINE)
+        assert rule.findall(dark) == ['body[data-theme="dark"]'], css_class
+        assert rule.findall(auto) == ['body:not([data-theme="light"])'], css_class
+    # The same rules in both.
+    assert dark.replace('body[data-theme="dark"]', "") == auto.replace(
+        'body:not([data-theme="light"])', ""
+    )
 
 
 @pytest.mark.sphinx("text", testroot="event-log", srcdir="event-timeline-text", freshenv=True)

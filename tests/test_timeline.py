@@ -148,6 +148,58 @@ def test_a_failed_lane_is_tinted_and_its_label_bold() -> None:
     assert weights == [None, "bold", None, None]
 
 
+@pytest.mark.parametrize("nodes", [4, 256])
+def test_themable_elements_carry_their_classes_and_keep_their_light_colours(nodes: int) -> None:
+    """The page's stylesheet recolours these by class in dark mode; the attributes stay light."""
+    root = parse(Timeline(EventLog(simulated_log(nodes))).svg(title="Run job-1"))
+    background = root.find(f"{SVG}rect")
+    assert background is not None
+    assert background.get("class") == "timeline-background"
+    assert background.get("fill") == "#ffffff"
+    title = root.find(f"{SVG}text")
+    assert title is not None
+    assert (title.get("class"), title.get("fill"), title.text) == (
+        "timeline-title",
+        "#222222",
+        "Run job-1",
+    )
+    lanes = [g for g in root.iter(f"{SVG}g") if g.get("class") == "lane"]
+    stripes = [lane.find(f"{SVG}rect") for lane in lanes]
+    labels = [lane.find(f"{SVG}text") for lane in lanes]
+    expected = [
+        "timeline-stripe",
+        "timeline-stripe-failed",
+        "timeline-stripe",
+        "timeline-stripe-alt",
+    ]
+    expected += ["timeline-stripe", "timeline-stripe-alt"] * ((nodes - 4) // 2)
+    assert [stripe.get("class") for stripe in stripes] == expected  # type: ignore[union-attr]
+    assert [label.get("class") for label in labels] == [  # type: ignore[union-attr]
+        "timeline-label-failed" if index == 1 else "timeline-label" for index in range(nodes)
+    ]
+    groups = {g.get("class"): g for g in root.iter(f"{SVG}g")}
+    legend_texts = list(groups["legend"].iter(f"{SVG}text"))
+    assert len(legend_texts) == 9
+    assert {text.get("class") for text in legend_texts} == {"timeline-legend-text"}
+    shapes = [element for element in groups["legend"] if element.get("fill") == "#555555"]
+    assert len(shapes) == 3
+    assert {shape.get("class") for shape in shapes} == {"timeline-legend-shape"}
+    axis_groups = [groups["axis"], *([groups["axis-top"]] if nodes > 24 else [])]
+    for group in axis_groups:
+        assert {text.get("class") for text in group.iter(f"{SVG}text")} == {"timeline-axis-text"}
+    lines = list(groups["axis"].iter(f"{SVG}line"))
+    assert lines[0].get("class") == "timeline-axis-line"
+    assert {line.get("class") for line in lines[1:]} == {"timeline-grid-line"}
+    rings = [c for c in root.iter(f"{SVG}circle") if c.get("stroke") == "#7a1f00"]
+    assert len(rings) == 2  # the legend's and the one failure's
+    assert {ring.get("class") for ring in rings} == {"timeline-failure-ring"}
+    # The marks keep their state colours in every theme: only their failure rings are themable.
+    themed = {
+        e.get("class") for e in groups["marks"].iter() if e.get("class", "").startswith("timeline-")
+    }
+    assert themed == {"timeline-failure-ring"}
+
+
 def test_without_timestamps_the_x_axis_is_the_order_of_the_log() -> None:
     timeline = Timeline(EventLog(simulated_log(4)))
     assert not timeline.timed
