@@ -176,16 +176,13 @@ def unregister_handler(destination: str) -> logging.Handler:
     with _lock:
         handler = get_logging_handler(destination)
         original = _BUILT_IN.get(destination)
-        sink = sinks.get(destination)
         if original is not None:
-            _handlers[destination] = original
-            if sink is not None:
-                sink.swap(handler, original)
-        else:
-            del _handlers[destination]
-            if sink is not None:
-                sink.logger.removeHandler(handler)
-                del sinks[destination]
+            register_handler(destination, original)
+            return handler
+        del _handlers[destination]
+        sink = sinks.pop(destination, None)
+        if sink is not None:
+            sink.logger.removeHandler(handler)
     return handler
 
 
@@ -258,8 +255,7 @@ class Sink:
         except Exception:
             self.report_error(event)
             return
-        # Built directly: logger.info() would search the stack for a caller that is always us.
-        record = logger.makeRecord(logger.name, EVENT_LEVEL, "(unknown file)", 0, line, (), None)
+        record = self._log_record(line)
         record.event = event
         if logger.filters and not logger.filter(record):
             return
@@ -273,11 +269,14 @@ class Sink:
 
     def report_error(self, message: object) -> None:
         """Report the exception being handled through each handler, the stdlib way."""
-        record = self.logger.makeRecord(
-            self.logger.name, EVENT_LEVEL, "(unknown file)", 0, message, (), None
-        )
+        record = self._log_record(message)
         for handler in _handlers_of(self.logger):
             _report(handler, record)
+
+    def _log_record(self, message: object) -> logging.LogRecord:
+        # Built directly: logger.info() would search the stack for a caller that is always us.
+        name = self.logger.name
+        return self.logger.makeRecord(name, EVENT_LEVEL, "(unknown file)", 0, message, (), None)
 
     def _report_dropped(self) -> None:
         if not self.dropped_reported:

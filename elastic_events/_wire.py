@@ -287,7 +287,7 @@ def _parse_json(text: str | bytes | bytearray, name: str) -> Any:
                 f"({error.reason})"
             ) from None
     try:
-        return json.loads(text, parse_constant=_reject_constant)
+        return loads(text)
     except json.JSONDecodeError as error:
         raise InvalidEventError(
             f"not valid JSON for {_a(name)}: {error.msg} "
@@ -298,6 +298,12 @@ def _parse_json(text: str | bytes | bytearray, name: str) -> Any:
 def _reject_constant(constant: str) -> Any:
     # Python's json reads NaN and Infinity, which RFC 8259 does not allow.
     raise InvalidEventError(f"{constant} is not JSON (RFC 8259 numbers must be finite)")
+
+
+#: Parse JSON text as RFC 8259 does: NaN and the infinities are errors
+#: (:class:`InvalidEventError`), as is malformed text (:class:`json.JSONDecodeError`). One shared
+#: decoder: ``json.loads(text, parse_constant=...)`` would build a decoder per call.
+loads = json.JSONDecoder(parse_constant=_reject_constant).decode
 
 
 def _a(noun: str) -> str:
@@ -333,8 +339,7 @@ def json_schema(event_class: type) -> dict[str, Any]:
     """
     if not (isinstance(event_class, type) and dataclasses.is_dataclass(event_class)):
         raise TypeError(f"json_schema() takes an event class such as Event; got {event_class!r}")
-    cls = event_class
-    spec = _spec_of(cls)
+    spec = _spec_of(event_class)
     properties = {}
     for f in spec.fields:
         prop = f.kind.schema()
@@ -345,7 +350,7 @@ def json_schema(event_class: type) -> dict[str, Any]:
         properties[f.name] = prop
     return {
         "$schema": SCHEMA_DIALECT,
-        "title": cls.__name__,
+        "title": event_class.__name__,
         "description": spec.summary,
         "type": "object",
         "properties": properties,
@@ -354,14 +359,7 @@ def json_schema(event_class: type) -> dict[str, Any]:
     }
 
 
-# Reading logs: parse a line's JSON, tell the event classes apart, check a decoded object fast.
-
-# A shared decoder keeps json's C scanner and spares building a decoder per call.
-_DECODER = json.JSONDecoder(parse_constant=_reject_constant)
-
-#: Parse JSON text as RFC 8259 does: NaN and the infinities are errors
-#: (:class:`InvalidEventError`), as is malformed text (:class:`json.JSONDecodeError`).
-loads = _DECODER.decode
+# Reading logs: tell the event classes apart, check a decoded object fast.
 
 
 def classify(data: dict[str, Any], classes: tuple[type, ...]) -> type | None:
