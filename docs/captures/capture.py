@@ -25,6 +25,7 @@ to ``elastic-events torchrun --events-file``. The torch version of the captures 
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import logging
 import os
@@ -40,7 +41,7 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 RUN_ID = "capture"
 DESTINATION = "capture"  # the agent's destination: torchrun --event-log-handler capture
-JOB_TIMEOUT = 60.0  # seconds; a job that takes longer failed to capture
+JOB_TIMEOUT = 180.0  # seconds; a job takes 5 to 30 (on a busy machine); longer is a hang
 
 
 @dataclasses.dataclass(frozen=True)
@@ -204,7 +205,9 @@ def _work(scenario_name: str) -> None:
         f"capture/round-{restart}",
         dist.TCPStore(os.environ["MASTER_ADDR"], int(os.environ["MASTER_PORT"]), is_master=False),
     )
-    dist.init_process_group("gloo", store=store, rank=rank, world_size=int(os.environ["WORLD_SIZE"]))
+    dist.init_process_group(
+        "gloo", store=store, rank=rank, world_size=int(os.environ["WORLD_SIZE"])
+    )
     if scenario_name.startswith("timer"):
         timer.configure(timer.FileTimerClient(os.environ["TORCHELASTIC_TIMER_FILE"]))
         with timer.expires(after=30, scope="all_reduce"):
@@ -247,6 +250,10 @@ def record_job(scenario: Scenario, log: Path) -> None:
                 check=False,
                 start_new_session=True,
             )
+        except subprocess.TimeoutExpired as hung:
+            output = f"{_text(hung.stdout)}{_text(hung.stderr)}"
+            msg = f"scenario {scenario.name!r}: no end after {JOB_TIMEOUT:.0f} s; output:\n{output}"
+            raise RuntimeError(msg) from None
         finally:
             _kill_leftovers(Path(pids))
     if done.returncode != scenario.driver_exit:
@@ -257,13 +264,15 @@ def record_job(scenario: Scenario, log: Path) -> None:
         raise RuntimeError(msg)
 
 
+def _text(output: str | bytes | None) -> str:
+    return output.decode(errors="replace") if isinstance(output, bytes) else output or ""
+
+
 def _kill_leftovers(pids: Path) -> None:
     """Workers live in sessions of their own; kill any that outlived their agent."""
     for entry in pids.iterdir():
-        try:
+        with contextlib.suppress(ProcessLookupError):
             os.kill(int(entry.name), signal.SIGKILL)
-        except ProcessLookupError:
-            pass
 
 
 def torch_version() -> str:
