@@ -318,3 +318,10 @@ def test_a_one_character_change_to_a_capture_fails_the_site(old: str, new: str) 
     changed = changed_captures(old, new)
     found = problems(changed, pages()) + catalogue_problems(changed, pages()["catalogue.rst"])
     assert found
+
+
+def test_the_run_page_and_the_catalogue_name_the_torch_version_of_the_captures() -> None:
+    version = (CAPTURES / "TORCH_VERSION").read_text(encoding="utf-8").strip()
+    release = version.split("+", 1)[0]  # 2.13.0+cpu: the CPU build of 2.13.0
+    for page in ["run.md", "catalogue.rst"]:
+        assert f"PyTorch {release} (its CPU build)" in pages()[page], page
