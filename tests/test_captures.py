@@ -24,13 +24,14 @@ HOW_TO_RUN = (
 
 def load(name: str) -> ModuleType:
     """A module of docs/captures/, which is not a package."""
-    if name in sys.modules:
-        return sys.modules[name]
-    spec = importlib.util.spec_from_file_location(name, CAPTURES / f"{name}.py")
+    qualified = f"docs_captures_{name}"
+    if qualified in sys.modules:
+        return sys.modules[qualified]
+    spec = importlib.util.spec_from_file_location(qualified, CAPTURES / f"{name}.py")
     assert spec is not None
     assert spec.loader is not None
     module = importlib.util.module_from_spec(spec)
-    sys.modules[name] = module
+    sys.modules[qualified] = module
     spec.loader.exec_module(module)
     return module
 
