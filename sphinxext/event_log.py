@@ -49,7 +49,6 @@ from typing import TYPE_CHECKING, ClassVar
 from docutils import nodes  # type: ignore[import-untyped,unused-ignore]
 from docutils.parsers.rst import directives  # type: ignore[import-untyped,unused-ignore]
 from sphinx import addnodes
-from sphinx.directives.code import container_wrapper
 from sphinx.util import logging
 from sphinx.util.docutils import SphinxDirective
 
@@ -221,8 +220,13 @@ class EventLogDirective(_LogDirective):
                 trace, trace, language="pytb", classes=["event-log-traceback"]
             )
             self.set_source_info(literal)
-            caption = f"Line {line.number}: {event.name}"
-            blocks.append(container_wrapper(self, literal, caption))
+            caption = nodes.caption("", "", nodes.Text(f"Line {line.number}: {event.name}"))
+            self.set_source_info(caption)
+            # Built by hand: the event's name is data, never parsed as markup.
+            wrapper = nodes.container("", caption, literal, literal_block=True)
+            wrapper["classes"].append("literal-block-wrapper")
+            self.set_source_info(wrapper)
+            blocks.append(wrapper)
         return blocks
 
 
