@@ -54,7 +54,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         1 event, 0 bad lines, 1 other line in 1 file
         0
     """
-    parser = _parser()
+    parser = build_parser()
     args = parser.parse_args(argv)
     if args.command is None:
         parser.print_usage(sys.stderr)
@@ -76,7 +76,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     return status
 
 
-def _parser() -> argparse.ArgumentParser:
+def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog=PROG,
         description="Check, show and draw logs of torchelastic events (Event and RdzvEvent "

@@ -29,9 +29,9 @@ class LogLine:
     """One event line of a log: the event read from it, or what is wrong with it.
 
     Attributes:
-        number: The line number in the log, counting from 1.
-        event: The event, or ``None`` when the line is bad.
-        error: What is wrong with the line, or ``""`` when it holds a valid event.
+        number (int): The line number in the log, counting from 1.
+        event (Event | RdzvEvent | None): The event, or ``None`` when the line is bad.
+        error (str): What is wrong with the line, or ``""`` when it holds a valid event.
 
     .. versionadded:: 0.1
     """

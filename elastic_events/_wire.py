@@ -213,7 +213,10 @@ def _kind_of(annotation: Any) -> _Kind:
 
 
 def _attribute_docs(cls: type) -> tuple[str, dict[str, str]]:
-    """Read the summary line and the ``Attributes:`` section of a class's docstring."""
+    """Read the summary line and the ``Attributes:`` section of a class's docstring.
+
+    Each entry is ``name (type): description``, as Napoleon reads it; the type is left out.
+    """
     lines = inspect.cleandoc(cls.__doc__ or "").splitlines()
     summary = lines[0] if lines else ""
     docs: dict[str, str] = {}
@@ -221,7 +224,7 @@ def _attribute_docs(cls: type) -> tuple[str, dict[str, str]]:
     for line in lines:
         if line.strip() == "Attributes:":
             inside = True
-        elif inside and (entry := re.fullmatch(r" {4}(\w+): (.*)", line)):
+        elif inside and (entry := re.fullmatch(r" {4}(\w+)(?: \(.+?\))?: (.*)", line)):
             current = entry.group(1)
             docs[current] = entry.group(2)
         elif inside and current and line.startswith(" " * 8):
@@ -474,7 +477,7 @@ def _listed(names: Iterable[str]) -> str:
     return ", ".join(map(repr, names))
 
 
-def json_schema(event_class: type) -> dict[str, Any]:
+def json_schema(event_class: type) -> dict[str, object]:
     """Return the JSON Schema (draft 2020-12) of ``event_class``'s JSON, for log pipelines.
 
     Generated from the dataclass, so it follows the code: every line that ``serialize()`` writes
