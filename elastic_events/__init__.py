@@ -15,6 +15,7 @@ Example:
 
 __version__ = "0.1.0"
 
+from elastic_events import _model
 from elastic_events._destinations import (
     destinations,
     get_logging_handler,
@@ -24,29 +25,62 @@ from elastic_events._destinations import (
 from elastic_events._errors import InvalidEventError, UnknownDestinationError
 from elastic_events._file_handler import EventFileHandler
 from elastic_events._logs import EventLog, LogLine
-from elastic_events._model import Event, EventMetadataValue, EventSource, NodeState, RdzvEvent
+from elastic_events._model import Event, EventSource, NodeState, RdzvEvent
 from elastic_events._record import _get_or_create_logger as _get_or_create_logger  # PyTorch's tests
 from elastic_events._record import construct_and_record_rdzv_event, record, record_rdzv_event
-from elastic_events._wire import json_schema
+from elastic_events._timeline import Timeline
+from elastic_events._views import (
+    FAILURE_STATES,
+    TABLE_COLUMNS,
+    EventFilter,
+    Node,
+    event_node,
+    event_state,
+    event_traceback,
+    is_failure,
+    table_row,
+)
+from elastic_events._wire import MAX_DEPTH, MAX_LENGTH, json_schema, parse_json
+
+EventMetadataValue = _model.EventMetadataValue
+"""A value of :attr:`Event.metadata <elastic_events.Event.metadata>`, a JSON scalar.
+
+Floats must be finite, since NaN and the infinities have no representation in JSON (RFC 8259).
+Lists, dicts and other objects are rejected; encode them to a string first, as torchelastic does
+with its nested ``metadata["metadata"]``.
+"""
 
 __all__ = [
+    "FAILURE_STATES",
+    "MAX_DEPTH",
+    "MAX_LENGTH",
+    "TABLE_COLUMNS",
     "Event",
     "EventFileHandler",
+    "EventFilter",
     "EventLog",
     "EventMetadataValue",
     "EventSource",
     "InvalidEventError",
     "LogLine",
+    "Node",
     "NodeState",
     "RdzvEvent",
+    "Timeline",
     "UnknownDestinationError",
     "construct_and_record_rdzv_event",
     "destinations",
+    "event_node",
+    "event_state",
+    "event_traceback",
     "get_logging_handler",
+    "is_failure",
     "json_schema",
+    "parse_json",
     "record",
     "record_rdzv_event",
     "register_handler",
+    "table_row",
     "unregister_handler",
 ]
 
