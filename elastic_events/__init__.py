@@ -51,14 +51,16 @@ with its nested ``metadata["metadata"]``.
 # Constants, documented here, where autodoc reads the docstrings of the public names.
 
 FAILURE_STATES = _views.FAILURE_STATES
-"""The states that are a failure (:func:`is_failure`): ``FAILED``, of a rendezvous node or of an
-agent or worker, and ``UNHEALTHY``, as torchelastic's ``WorkerState`` names a worker group whose
-health check failed. A worker that its agent stopped because another one failed records
-``TERMINATED``: stopped, not failed itself.
+"""The states that are a failure, for :func:`is_failure`.
+
+``FAILED``, of a rendezvous node or of an agent or worker, and ``UNHEALTHY``, as torchelastic's
+``WorkerState`` names a worker group whose health check failed. A worker that its agent stopped
+because another one failed records ``TERMINATED``, which is not a failure of its own.
 """
 
 TABLE_COLUMNS = _views.TABLE_COLUMNS
-"""The columns of a table of events (:func:`table_row`), by key, with their headings:
+"""The columns of a table of events (:func:`table_row`), by key, with their headings.
+
 ``LINE``, ``TIME`` (empty for torchelastic's timestamp 0), ``SOURCE/STATE``, ``NAME``, ``NODE``
 (host and node rank) and ``DETAILS``.
 """
