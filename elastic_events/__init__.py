@@ -15,7 +15,7 @@ Example:
 
 __version__ = "0.1.0"
 
-from elastic_events import _model
+from elastic_events import _model, _views, _wire
 from elastic_events._destinations import (
     destinations,
     get_logging_handler,
@@ -30,8 +30,6 @@ from elastic_events._record import _get_or_create_logger as _get_or_create_logge
 from elastic_events._record import construct_and_record_rdzv_event, record, record_rdzv_event
 from elastic_events._timeline import Timeline
 from elastic_events._views import (
-    FAILURE_STATES,
-    TABLE_COLUMNS,
     EventFilter,
     Node,
     event_node,
@@ -40,7 +38,7 @@ from elastic_events._views import (
     is_failure,
     table_row,
 )
-from elastic_events._wire import MAX_DEPTH, MAX_LENGTH, json_schema, parse_json
+from elastic_events._wire import json_schema, parse_json
 
 EventMetadataValue = _model.EventMetadataValue
 """A value of :attr:`Event.metadata <elastic_events.Event.metadata>`, a JSON scalar.
@@ -49,6 +47,34 @@ Floats must be finite, since NaN and the infinities have no representation in JS
 Lists, dicts and other objects are rejected; encode them to a string first, as torchelastic does
 with its nested ``metadata["metadata"]``.
 """
+
+# Constants, documented here, where autodoc reads the docstrings of the public names.
+
+FAILURE_STATES = _views.FAILURE_STATES
+"""The states that are a failure, for :func:`is_failure`.
+
+``FAILED``, of a rendezvous node or of an agent or worker, and ``UNHEALTHY``, as torchelastic's
+``WorkerState`` names a worker group whose health check failed. A worker that its agent stopped
+because another one failed records ``TERMINATED``, which is not a failure of its own.
+"""
+
+TABLE_COLUMNS = _views.TABLE_COLUMNS
+"""The columns of a table of events (:func:`table_row`), by key, with their headings.
+
+``LINE``, ``TIME`` (empty for torchelastic's timestamp 0), ``SOURCE/STATE``, ``NAME``, ``NODE``
+(host and node rank) and ``DETAILS``.
+"""
+
+MAX_DEPTH = _wire.MAX_DEPTH
+"""The deepest nesting of arrays and objects that :func:`parse_json` reads: 100.
+
+An event is two levels deep (its metadata is a flat object); the limit leaves room for other
+documents and stays far below Python's recursion limit, so that no reader, and no report of
+an error, recurses without bound.
+"""
+
+MAX_LENGTH = _wire.MAX_LENGTH
+"""The longest JSON text that :func:`parse_json` reads, in characters: 16 MiB."""
 
 __all__ = [
     "FAILURE_STATES",

@@ -109,7 +109,7 @@ class EventLog:
 
     def _read(self, build: bool) -> Generator[LogLine, None, None]:
         # The hot loop of `elastic-events validate`: keep it lean, one pass over the line.
-        loads, classify, validate = _wire.parse_json, _wire.classify, _wire.validate
+        loads, classify, validate = _wire._decode_text, _wire.classify, _wire.validate
         decode, classes = _wire.decode, CLASSES
         events = bad = other = 0
         try:
@@ -165,7 +165,7 @@ def _problem(line: bytes | str, start: int, text: str, error: InvalidEventError)
     if (error.line > 1 or error.column > len(ending)) and len(ending) < len(text):
         # A line cut short ends in its newline: say what breaks, not that a string holds "\n".
         try:
-            _wire.parse_json(ending)
+            _wire._decode_text(ending)
         except InvalidEventError as at_the_end:
             if at_the_end.column is not None:
                 error = at_the_end

@@ -10,15 +10,10 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
+from elastic_events._logs import LogLine
 from elastic_events._model import Event, EventSource, RdzvEvent
 
-TYPE_CHECKING = False
-if TYPE_CHECKING:
-    from elastic_events._logs import LogLine
-
-#: The states of a failure: of a rendezvous node (``FAILED``), or of an agent or worker, as
-#: torchelastic's ``WorkerState`` names them (``FAILED``, ``UNHEALTHY``). A worker that the agent
-#: stopped because another one failed is ``TERMINATED``: stopped, not failed itself.
+# The states of a failure, documented at the public face (elastic_events.FAILURE_STATES).
 FAILURE_STATES = frozenset({"FAILED", "UNHEALTHY"})
 
 # torchelastic names its agent and worker events "torchelastic.worker.status.<STATE>" and puts
@@ -72,10 +67,11 @@ class Node:
     """The node (one agent, on one host) that recorded an event, as far as the event tells.
 
     Attributes:
-        host: The host name; ``""`` when the event does not say.
-        local_id: The rendezvous ``local_id`` that tells apart the agents of one host, where
-            known.
-        rank: The node's rank in the rendezvous (torchelastic's ``group_rank``), where known.
+        host (str): The host name; ``""`` when the event does not say.
+        local_id (int | None): The rendezvous ``local_id`` that tells apart the agents of one
+            host, where known.
+        rank (int | None): The node's rank in the rendezvous (torchelastic's ``group_rank``),
+            where known.
 
     .. versionadded:: 0.2
     """
@@ -194,7 +190,7 @@ class EventFilter:
         return self.run_id is None or _run_id(event) == self.run_id
 
 
-#: The columns of a table of events (:func:`table_row`), by key, with their headings.
+# The columns of a table of events, documented at the public face (elastic_events.TABLE_COLUMNS).
 TABLE_COLUMNS = {
     "LINE": "Line",
     "TIME": "Time",

@@ -278,7 +278,7 @@ def decode(cls: type[_Event], data: Any) -> _Event:
         return data
     name = cls.__name__
     if isinstance(data, (str, bytes, bytearray)):
-        data = parse_json(data)
+        data = _decode_text(data)
     elif not isinstance(data, dict):
         raise InvalidEventError(
             f"cannot read {_a(name)} from {_describe(data)}; "
@@ -303,12 +303,8 @@ def decode(cls: type[_Event], data: Any) -> _Event:
 
 # The one JSON decoder: every reader of events parses text through parse_json().
 
-#: The deepest nesting of arrays and objects that :func:`parse_json` reads. An event is two
-#: levels deep (its metadata is a flat object); the limit leaves room for other documents and
-#: keeps far below Python's recursion limit, so that no reader, and no error report, recurses
-#: without bound.
+# The limits of parse_json(), documented at the public face (elastic_events.MAX_DEPTH...).
 MAX_DEPTH = 100
-#: The longest JSON text that :func:`parse_json` reads, in characters (16 MiB).
 MAX_LENGTH = 1 << 24
 
 _STRINGS = re.compile(r'"(?:[^"\\]|\\.)*"')
@@ -365,7 +361,7 @@ _decode_json = json.JSONDecoder(
 ).decode
 
 
-def parse_json(text: str | bytes | bytearray) -> Any:
+def parse_json(text: str | bytes | bytearray) -> object:
     """Parse one JSON document as every reader of elastic_events does.
 
     ``deserialize()``, :class:`~elastic_events.EventLog`, ``elastic-events validate`` and the
@@ -405,6 +401,11 @@ def parse_json(text: str | bytes | bytearray) -> Any:
 
     .. versionadded:: 0.2
     """
+    return _decode_text(text)
+
+
+def _decode_text(text: str | bytes | bytearray) -> Any:
+    """:func:`parse_json`, typed for the readers in this package that index its result."""
     if not isinstance(text, str):
         raw = text
         try:

@@ -43,6 +43,9 @@ def test_import_pulls_in_nothing_outside_the_standard_library() -> None:
     output = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     loaded = {name.partition(".")[0] for name in output.stdout.split()}
     assert loaded - sys.stdlib_module_names == {"elastic_events"}
+    # Nor what costs milliseconds and only some uses need: typing for type checkers, datetime
+    # for logs with times, fnmatch for name filters, torch for the bridge.
+    assert not loaded & {"typing", "datetime", "fnmatch", "torch"}
 
 
 def test_version_is_the_installed_distributions() -> None:
