@@ -7,10 +7,8 @@ SPHINXOPTS  ?= -n -W --keep-going
 SOURCEDIR   := docs/source
 BUILDDIR    := build
 SPHINX      = $(SPHINXBUILD) -c . $(SPHINXOPTS) $(SOURCEDIR)
-# The log of a simulated run that the docs show (docs/source/run.md); rewritten only on change.
-RUNLOG      := $(SOURCEDIR)/_generated/simulated-run.log
 
-.PHONY: help venv runlog html doctest linkcheck livehtml lint typecheck pytest test bench clean
+.PHONY: help venv html doctest linkcheck livehtml lint typecheck pytest test bench clean
 
 help:
 	@echo "make html       build the site into $(BUILDDIR)/html"
@@ -29,21 +27,18 @@ $(VENV)/.installed: pyproject.toml constraints.txt
 	$(PY) -m pip install -qq -c constraints.txt -e ".[docs,test]"
 	touch $@
 
-runlog: venv
-	$(PY) docs/simulate_run.py $(RUNLOG)
-
-html: runlog
+html: venv
 	$(SPHINX) -b html $(BUILDDIR)/html
 
-doctest: runlog
+doctest: venv
 	$(SPHINX) -b doctest $(BUILDDIR)/doctest
 
-linkcheck: runlog
+linkcheck: venv
 	$(SPHINX) -b linkcheck $(BUILDDIR)/linkcheck
 
-livehtml: runlog
+livehtml: venv
 	$(PY) -m sphinx_autobuild -c . $(SOURCEDIR) $(BUILDDIR)/html --watch elastic_events --watch sphinxext \
-		--pre-build "$(PY) docs/simulate_run.py $(RUNLOG)"
+		--watch docs/captures
 
 lint: venv
 	$(PY) -m ruff check .
@@ -61,4 +56,4 @@ bench: venv
 	$(PY) benchmarks/run.py
 
 clean:
-	rm -rf $(BUILDDIR) $(VENV) $(SOURCEDIR)/_generated
+	rm -rf $(BUILDDIR) $(VENV)

@@ -3,7 +3,7 @@
 `make test` builds build/html before pytest runs. These tests serve it on 127.0.0.1 and check what
 a reader does on the API reference page: it loads without console errors, the copy button copies
 an example's JSON, dark mode toggles, a collapsed example expands, a JSON key link lands on its
-attribute, the timeline of the simulated run follows dark mode, and search finds ``RdzvEvent``.
+attribute, the timelines of the real captures follow dark mode, and search finds ``RdzvEvent``.
 Screenshots of the page, light and dark, and of the timeline, light and dark, are saved to
 build/screenshots/.
 
@@ -266,13 +266,18 @@ def test_run_timeline_renders_and_is_screenshot(page: Any, site: str, errors: li
     assert timeline.get_attribute("role") == "img"
     for label in (timeline.get_attribute("aria-labelledby") or "").split():
         assert page.locator(f'[id="{label}"]').count() == 1, label
-    # Four nodes, and the failures of gpu-node-2, drawn where a reader sees them.
+    # One node (the capture restart.log), with no failure; the failed run (fail.log) below it
+    # has two, drawn where a reader sees them.
     lanes = timeline.locator("g.lane")
-    assert lanes.count() == 4
-    assert lanes.nth(2).locator("text").text_content() == "gpu-node-2 rank 2"
-    failures = timeline.locator("g.failure")
-    assert failures.count() == 3
+    assert lanes.count() == 1
+    assert lanes.first.locator("text").text_content() == "localhost rank 0"
+    assert timeline.locator("g.failure").count() == 0
+    failed = page.locator(".event-timeline svg").nth(1)
+    failed.scroll_into_view_if_needed()
+    failures = failed.locator("g.failure")
+    assert failures.count() == 2
     assert failures.first.is_visible()
+    timeline.scroll_into_view_if_needed()
     # Light, as the SVG's own attributes draw it.
     assert _fill(timeline.locator("rect.timeline-background")) == "rgb(255, 255, 255)"
     timeline.screenshot(path=str(SCREENSHOTS / "run-timeline.png"))
@@ -297,11 +302,11 @@ def test_run_timeline_follows_dark_mode(
     fill = _fill(background)
     assert fill not in {"rgb(255, 255, 255)", "#ffffff", "white"}, fill
     assert fill == page_background, "the timeline's background is not the page's"
-    # gpu-node-2 failed: its lane is tinted, unlike the plain and alternate stripes.
-    stripes = [_fill(timeline.locator("g.lane rect").nth(n)) for n in range(4)]
-    assert stripes[0] == fill
-    assert stripes[1] == stripes[3] != fill
-    assert stripes[2] not in {fill, stripes[1], "rgb(253, 227, 214)"}, stripes
+    # The node of restart.log did not fail: its lane is plain. That of fail.log is tinted, in a
+    # dark tint, not the light one.
+    assert _fill(timeline.locator("g.lane rect").first) == fill
+    failed = page.locator(".event-timeline svg").nth(1).locator("g.lane rect").first
+    assert _fill(failed) not in {fill, "rgb(253, 227, 214)"}, _fill(failed)
     label = _fill(timeline.locator("text.timeline-label").first)
     assert label not in {"rgb(34, 34, 34)", fill}, label
     if theme == "dark":

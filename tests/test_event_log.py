@@ -5,8 +5,6 @@ from __future__ import annotations
 import os
 import re
 import shutil
-import subprocess
-import sys
 import xml.etree.ElementTree as ET
 from collections.abc import Callable
 from pathlib import Path
@@ -439,69 +437,8 @@ def test_parallel_build_gives_identical_output_and_no_warning(tmp_path: Path) ->
     assert serial == parallel
 
 
-def simulate(out: Path, cwd: Path) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, str(REPOSITORY / "docs" / "simulate_run.py"), str(out)],
-        cwd=cwd,
-        env={**os.environ, "LOGLEVEL": "WARNING"},  # the script records whatever the caller says
-        capture_output=True,
-        text=True,
-        check=False,
-        timeout=60,
-    )
-
-
-def test_the_simulated_run_is_the_same_everywhere_and_written_only_on_change(
-    tmp_path: Path,
-) -> None:
-    one, two = tmp_path / "one" / "run.log", tmp_path / "two" / "run.log"
-    first = simulate(one, cwd=tmp_path)
-    assert (first.returncode, first.stderr) == (0, "")
-    assert first.stdout == f"wrote {one}: 83 events\n"
-    (tmp_path / "elsewhere").mkdir()
-    assert simulate(two, cwd=tmp_path / "elsewhere").returncode == 0
-    assert one.read_bytes() == two.read_bytes()
-    assert str(REPOSITORY) not in one.read_text(encoding="utf-8")
-    written = one.stat().st_mtime_ns
-    again = simulate(one, cwd=tmp_path)
-    assert again.stdout == f"{one} is up to date\n"
-    assert one.stat().st_mtime_ns == written
-
-
-def test_the_simulated_run_is_a_valid_log_of_four_nodes_one_failure_and_a_restart(
-    tmp_path: Path,
-) -> None:
-    out = tmp_path / "run.log"
-    assert simulate(out, cwd=tmp_path).returncode == 0
-    with out.open("rb") as stream:
-        log = EventLog(stream)
-        lines = list(log)
-    assert (log.events, log.bad, log.other) == (83, 0, 0)
-    timeline = Timeline(lines)
-    assert [lane.label for lane in timeline.lanes] == [f"gpu-node-{n} rank {n}" for n in range(4)]
-    failures = [mark for lane in timeline.lanes for mark in lane.failures]
-    assert len(failures) == 3  # the heartbeat and the node's two workers
-    (heartbeat,) = [line.event for line in lines if getattr(line.event, "error_trace", "")]
-    trace = heartbeat.error_trace  # type: ignore[union-attr]
-    assert trace.startswith("Traceback (most recent call last):\n")
-    assert '  File "simulate_run.py", line ' in trace
-    assert trace.endswith(
-        "RendezvousConnectionError: The connection to the C10d store has failed. See inner "
-        "exception for details.\n"
-    )
-    messages = [getattr(line.event, "message", "") for line in lines]
-    assert (
-        "The node 'gpu-node-0_48210_0' has joined round 1 of the rendezvous 'llama-ft-7f3a' as "
-        "rank 0 in a world of size 4." in messages
-    )
-    assert messages[-1] == (
-        "The node 'gpu-node-0_48210_0' marked the rendezvous 'llama-ft-7f3a' as closed. "
-        "Pending sync."
-    )
-
-
-def test_the_built_site_shows_the_simulated_run() -> None:
-    """`make html` writes the log and the run page shows it (skipped where the site is unbuilt)."""
+def test_the_built_site_shows_real_captures() -> None:
+    """The run page draws docs/captures/restart.log and fail.log (skipped where unbuilt)."""
     page_file = REPOSITORY / "build" / "html" / "run.html"
     if not page_file.is_file():
         reason = "no built site: run `make html` first"
@@ -509,33 +446,19 @@ def test_the_built_site_shows_the_simulated_run() -> None:
             pytest.fail(f"{reason} (CI=true: the site must be built before the tests)")
         pytest.skip(reason)
     page = BeautifulSoup(page_file.read_text(encoding="utf-8"), "html.parser")
-    (picture,) = svgs(page)
-    labels = [
-        "".join(text.itertext())
-        for group in picture.iter(f"{SVG}g")
-        if group.get("class") == "lane"
-        for text in group.iter(f"{SVG}text")
-    ]
-    assert labels == [f"gpu-node-{n} rank {n}" for n in range(4)]
-    assert len([g for g in picture.iter(f"{SVG}g") if g.get("class") == "failure"]) == 3
+    restart, fail = svgs(page)
+    captures = REPOSITORY / "docs" / "captures"
+    for picture, log in [(restart, "restart.log"), (fail, "fail.log")]:
+        labels = [
+            "".join(text.itertext())
+            for group in picture.iter(f"{SVG}g")
+            if group.get("class") == "lane"
+            for text in group.iter(f"{SVG}text")
+        ]
+        assert labels == [lane.label for lane in timeline_of(captures / log).lanes]
+    assert len([g for g in restart.iter(f"{SVG}g") if g.get("class") == "failure"]) == 0
+    assert len([g for g in fail.iter(f"{SVG}g") if g.get("class") == "failure"]) == 2
     every_event = page.select_one("table#run-log")
     assert every_event is not None
-    assert len(every_event.select("tbody tr")) == 83
-    traceback = page.select_one("div.event-log-traceback pre")
-    assert traceback is not None
-    assert "RendezvousConnectionError" in traceback.get_text()
-
-
-def test_every_build_writes_the_log_where_the_run_page_reads_it() -> None:
-    """`make html`, `make doctest` and Read the Docs run the script into the page's path."""
-    makefile = (REPOSITORY / "Makefile").read_text(encoding="utf-8")
-    assert "RUNLOG      := $(SOURCEDIR)/_generated/simulated-run.log\n" in makefile
-    assert "\nrunlog: venv\n\t$(PY) docs/simulate_run.py $(RUNLOG)\n" in makefile
-    assert "\nhtml: runlog\n" in makefile
-    assert "\ndoctest: runlog\n" in makefile
-    readthedocs = (REPOSITORY / ".readthedocs.yaml").read_text(encoding="utf-8")
-    pre_build = readthedocs.split("pre_build:", 1)[1].split("build:", 1)[0]
-    assert "- python docs/simulate_run.py docs/source/_generated/simulated-run.log\n" in pre_build
-    page = (REPOSITORY / "docs" / "source" / "run.md").read_text(encoding="utf-8")
-    assert "```{event-timeline} _generated/simulated-run.log\n" in page
-    assert "/docs/source/_generated/\n" in (REPOSITORY / ".gitignore").read_text(encoding="utf-8")
+    lines = (captures / "restart.log").read_text(encoding="utf-8").splitlines()
+    assert len(every_event.select("tbody tr")) == len(lines)
