@@ -122,8 +122,8 @@ copybutton_exclude = ".linenos, .gp, .go"
 # -- HTML output (Furo: light and dark, following the reader's system by default) ---------------
 html_theme = "furo"
 html_title = f"elastic_events {release}"
-# Site-wide accessibility: code and tables that scroll sideways are reachable by keyboard, with a
-# visible focus ring (docs/_static/scroll-regions.js, accessibility.css; docs/source/accessibility.md).
+# Site-wide accessibility (docs/source/accessibility.md): code and tables that scroll sideways are
+# reachable by keyboard, with a focus ring (docs/_static/scroll-regions.js, accessibility.css).
 html_static_path = ["docs/_static"]
 html_css_files = ["accessibility.css"]
 html_js_files = ["scroll-regions.js"]
