@@ -7,6 +7,12 @@ attribute, the timelines of the real captures follow dark mode, and search finds
 Screenshots of the page, light and dark, and of the timeline, light and dark, are saved to
 build/screenshots/.
 
+Accessibility: axe-core (the copy that the pinned ``axe-playwright-python`` wheel ships) runs its
+WCAG 2.0 and 2.1 A and AA rules on every page of the site in Furo's light and dark modes, and every
+highlighted token's contrast against its code block is measured; a summary per mode goes to
+build/accessibility/. A code block that scrolls sideways is reached, scrolled and copied with the
+keyboard alone, with a visible focus ring.
+
 Without a browser or a built site the tests skip with the reason, except in CI (``CI=true``),
 where they fail instead: CI must run them.
 """
@@ -19,16 +25,20 @@ import json
 import os
 import threading
 from collections.abc import Iterator
+from importlib import resources
 from pathlib import Path
 from typing import Any, NoReturn
 
 import pytest
+
+from tests.contrast import GRAPHICS_AA, TEXT_AA, ratio
 
 pytestmark = pytest.mark.browser
 
 ROOT = Path(__file__).resolve().parent.parent
 HTML = ROOT / "build" / "html"
 SCREENSHOTS = ROOT / "build" / "screenshots"
+REPORTS = ROOT / "build" / "accessibility"
 CHROMIUM = Path("/usr/bin/chromium")
 # Flags for a closed network: without the background-networking ones, Chromium keeps trying to
 # reach Google's services and logs refused connections.
@@ -44,6 +54,9 @@ CHROMIUM_ARGS = [
 ]
 EVENTS_PAGE = "elastic/events.html"
 TIMEOUT_MS = 15_000
+VIEWPORT = {"width": 1280, "height": 900}
+# The axe-core rules of WCAG 2.0 and 2.1, levels A and AA.
+AXE_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
 
 
 def _cannot_run(reason: str) -> NoReturn:
@@ -76,29 +89,36 @@ def site() -> Iterator[str]:
 
 
 @pytest.fixture(scope="module")
-def browser(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
-    """Start headless Chromium with a fresh, empty profile."""
+def chromium() -> Iterator[Any]:
+    """Start headless Chromium, once for the module; each test's context is fresh and empty."""
     if not CHROMIUM.is_file():
         _cannot_run(f"no Chromium at {CHROMIUM}: install Debian's `chromium` package")
     try:
         from playwright import sync_api
     except ImportError:
         _cannot_run("Playwright's Python package is not installed: `make venv` installs it")
-    profile = tmp_path_factory.mktemp("chromium-profile")
     with sync_api.sync_playwright() as playwright:
-        context = playwright.chromium.launch_persistent_context(
-            str(profile),
-            executable_path=str(CHROMIUM),
-            args=CHROMIUM_ARGS,
-            headless=True,
-            color_scheme="light",
-            viewport={"width": 1280, "height": 900},
-            permissions=["clipboard-read", "clipboard-write"],
+        browser = playwright.chromium.launch(
+            executable_path=str(CHROMIUM), args=CHROMIUM_ARGS, headless=True
         )
         try:
-            yield context
+            yield browser
         finally:
-            context.close()
+            browser.close()
+
+
+@pytest.fixture(scope="module")
+def browser(chromium: Any) -> Iterator[Any]:
+    """A light browsing context with the clipboard allowed, shared by the reader's tests."""
+    context = chromium.new_context(
+        color_scheme="light",
+        viewport=VIEWPORT,
+        permissions=["clipboard-read", "clipboard-write"],
+    )
+    try:
+        yield context
+    finally:
+        context.close()
 
 
 @pytest.fixture
@@ -153,7 +173,15 @@ def test_events_page_loads_without_console_errors(page: Any, site: str, errors: 
 
 @pytest.mark.parametrize(
     "path",
-    ["index.html", "guide.html", "catalogue.html", "run.html", "directives.html", "changelog.html"],
+    [
+        "index.html",
+        "guide.html",
+        "catalogue.html",
+        "run.html",
+        "directives.html",
+        "accessibility.html",
+        "changelog.html",
+    ],
 )
 def test_other_pages_load_without_console_errors(
     page: Any, site: str, errors: list[str], path: str
@@ -322,3 +350,247 @@ def test_search_finds_rdzv_event(page: Any, site: str, errors: list[str]) -> Non
     texts = results.all_inner_texts()
     assert any("RdzvEvent" in text for text in texts), texts
     assert errors == []
+
+
+# -- Accessibility: axe-core's WCAG 2 A and AA rules, token contrast, keyboard -----------------
+
+
+def _axe_source() -> str:
+    """axe-core's browser script, from the pinned wheel that ships it."""
+    try:
+        script = resources.files("axe_playwright_python").joinpath("axe.min.js")
+        return script.read_text(encoding="utf-8")
+    except (ModuleNotFoundError, FileNotFoundError):
+        _cannot_run("axe-core is not installed (axe-playwright-python): `make venv` installs it")
+
+
+def _site_pages() -> list[str]:
+    """Every HTML page of the built site, as a path relative to its root."""
+    return sorted(
+        path.relative_to(HTML).as_posix()
+        for path in HTML.rglob("*.html")
+        if not {"_static", "_sources"} & set(path.relative_to(HTML).parts)
+    )
+
+
+_TOKEN_COLOURS = """() => {
+    const opaque = colour => !/^rgba\\(.*,\\s*0\\)$/.test(colour) && colour !== "transparent";
+    const behind = element => {
+        for (let e = element; e; e = e.parentElement) {
+            const colour = getComputedStyle(e).backgroundColor;
+            if (opaque(colour)) return colour;
+        }
+        return "rgb(255, 255, 255)";
+    };
+    const seen = new Map();
+    for (const element of document.querySelectorAll("div.highlight pre, div.highlight pre *")) {
+        const text = [...element.childNodes]
+            .filter(node => node.nodeType === Node.TEXT_NODE)
+            .map(node => node.textContent).join("").trim();
+        if (!text) continue;
+        const colour = getComputedStyle(element).color, background = behind(element);
+        const key = colour + " on " + background;
+        if (!seen.has(key)) {
+            const name = element.className || element.tagName.toLowerCase();
+            seen.set(key, {colour, background, token: name, text: text.slice(0, 40)});
+        }
+    }
+    return [...seen.values()];
+}"""
+
+
+def _token_contrasts(page: Any) -> list[tuple[float, str]]:
+    """Each distinct colour of the highlighted code on the page and its ratio, lowest first."""
+    found = page.evaluate(_TOKEN_COLOURS)
+    return sorted(
+        (
+            ratio(item["colour"], item["background"]),
+            f"{item['token']} {item['text']!r}: {item['colour']} on {item['background']}",
+        )
+        for item in found
+    )
+
+
+def _axe_problems(page: Any, name: str, axe: str) -> list[str]:
+    """axe-core's WCAG 2 A/AA violations on the open page: one line per rule and element."""
+    if not page.evaluate("typeof window.axe !== 'undefined'"):
+        page.evaluate(axe)
+    result = page.evaluate(
+        "tags => axe.run(document, {runOnly: {type: 'tag', values: tags},"
+        " resultTypes: ['violations']})",
+        AXE_TAGS,
+    )
+    problems = []
+    for violation in result["violations"]:
+        for node in violation["nodes"]:
+            summary = " ".join(node.get("failureSummary", "").split())
+            problems.append(
+                f"{name}: {violation['id']} ({violation['impact']}) at "
+                f"{' '.join(map(str, node['target']))}: {summary}"
+            )
+    return problems
+
+
+def _wait_for_copy_buttons(page: Any) -> None:
+    """sphinx-copybutton adds its buttons once clipboard.js has loaded, asynchronously."""
+    page.wait_for_function(
+        "document.querySelectorAll('div.highlight pre').length"
+        " === document.querySelectorAll('div.highlight button.copybtn').length"
+    )
+
+
+@pytest.fixture(scope="module", params=["light", "dark"])
+def themed(request: pytest.FixtureRequest, chromium: Any, site: str) -> Iterator[tuple[str, Any]]:
+    """One tab in one context per mode: the system's scheme and Furo's choice both that mode."""
+    mode = str(request.param)
+    context = chromium.new_context(
+        color_scheme=mode,
+        viewport=VIEWPORT,
+        permissions=["clipboard-read", "clipboard-write"],
+    )
+    context.add_init_script(f"localStorage.setItem('theme', '{mode}')")
+    context.add_init_script(_axe_source())  # in every page of the context before its own scripts
+    tab = context.new_page()
+    tab.set_default_timeout(TIMEOUT_MS)
+    try:
+        yield mode, tab
+    finally:
+        context.close()
+
+
+def test_every_page_passes_axe_wcag_2_aa_and_every_token_reaches_4_5_to_1(
+    themed: tuple[str, Any], site: str
+) -> None:
+    mode, page = themed
+    axe = _axe_source()
+    pages = _site_pages()
+    assert "elastic/events.html" in pages
+    assert len(pages) >= 8
+    problems: list[str] = []
+    lowest: tuple[float, str] = (21.0, "")
+    summary: dict[str, Any] = {"mode": mode, "axe_tags": AXE_TAGS, "pages": {}}
+    for name in pages:
+        page.goto(site + name, wait_until="load")
+        assert page.locator("body").get_attribute("data-theme") == mode, name
+        _wait_for_copy_buttons(page)
+        found = _axe_problems(page, name, axe)
+        tokens = _token_contrasts(page)
+        problems += found
+        problems += [
+            f"{name}: token contrast {value:.2f}:1 < {TEXT_AA}:1: {what}"
+            for value, what in tokens
+            if value < TEXT_AA
+        ]
+        if tokens:
+            lowest = min(lowest, (tokens[0][0], f"{name}: {tokens[0][1]}"))
+        summary["pages"][name] = {"violations": len(found), "token_colours": len(tokens)}
+        if name == "directives.html":  # code-heavy: event-json blocks, a schema, a log table
+            SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+            page.locator(".event-json").first.scroll_into_view_if_needed()
+            page.screenshot(path=str(SCREENSHOTS / f"code-{mode}.png"))
+    summary["lowest_token_contrast"] = {"ratio": round(lowest[0], 2), "where": lowest[1]}
+    REPORTS.mkdir(parents=True, exist_ok=True)
+    (REPORTS / f"{mode}.json").write_text(json.dumps(summary, indent=2) + "\n", encoding="utf-8")
+    assert lowest[1], "no highlighted code was measured"
+    assert problems == [], f"{len(problems)} accessibility problems in {mode} mode"
+
+
+_BROKEN_PAGE = """<!DOCTYPE html>
+<html lang="en"><head><title>A broken page</title></head>
+<body><main>
+<h1>A deliberately broken page</h1>
+<p id="faint" style="color: #aaaaaa; background: #ffffff">Grey on white: 2.3:1.</p>
+<pre id="wide" style="overflow: auto; width: 12em">a line wider than its box, which scrolls</pre>
+<div class="highlight" style="background: #f0f0f0"><pre><span class="c1" style="color: #60a0b0"
+># friendly's comment colour</span></pre></div>
+</main></body></html>
+"""
+
+
+def test_the_accessibility_check_fails_on_a_broken_page(page: Any) -> None:
+    """The test of the test: low contrast and an unreachable scroll region are each reported."""
+    page.set_content(_BROKEN_PAGE)
+    problems = _axe_problems(page, "broken.html", _axe_source())
+    assert any(
+        p.startswith("broken.html: color-contrast (serious) at #faint:") and "2.32" in p
+        for p in problems
+    ), problems
+    assert any(
+        p.startswith("broken.html: scrollable-region-focusable (serious) at #wide:")
+        for p in problems
+    ), problems
+    value, what = _token_contrasts(page)[0]
+    assert value == pytest.approx(2.57, abs=0.01)
+    assert what.startswith('c1 "# friendly\'s comment colour": rgb(96, 160, 176)')
+
+
+def _focus_ring(locator: Any) -> dict[str, str]:
+    return dict(
+        locator.evaluate(
+            """e => { const s = getComputedStyle(e);
+                return {style: s.outlineStyle, width: s.outlineWidth, colour: s.outlineColor,
+                        opacity: s.opacity}; }"""
+        )
+    )
+
+
+def test_a_wide_code_block_is_reached_scrolled_and_copied_by_keyboard(
+    themed: tuple[str, Any], site: str
+) -> None:
+    mode, page = themed
+    page.goto(site + "guide.html", wait_until="load")
+    _wait_for_copy_buttons(page)
+    region = page.locator("div.highlight pre[data-scroll-region]").first
+    assert region.count() == 1, "no wide code block of the guide is a keyboard scroll region"
+    # Every region that scrolls sideways is marked, and only those.
+    assert page.evaluate(
+        """() => [...document.querySelectorAll("article pre, article div")].every(e => {
+            const o = getComputedStyle(e).overflowX;
+            const scrolls = (o === "auto" || o === "scroll") && e.scrollWidth > e.clientWidth + 1;
+            return scrolls === e.hasAttribute("data-scroll-region");
+        })"""
+    )
+    # Start the keyboard just before the block, then Tab into it.
+    region.evaluate(
+        """e => { const start = document.createElement("span");
+            start.tabIndex = -1; start.id = "keyboard-start";
+            e.closest("div[class^='highlight-'], div.highlight").before(start); start.focus(); }"""
+    )
+    page.keyboard.press("Tab")
+    assert region.evaluate("e => e === document.activeElement")
+    assert region.get_attribute("tabindex") == "0"
+    assert region.get_attribute("role") == "region"
+    assert (region.get_attribute("aria-label") or "").startswith("Code")
+    ring = _focus_ring(region)
+    assert ring["style"] != "none"
+    assert float(ring["width"].removesuffix("px")) >= 2
+    code_background = region.evaluate(
+        "e => getComputedStyle(e.closest('div.highlight')).backgroundColor"
+    )
+    assert ratio(ring["colour"], code_background) >= GRAPHICS_AA, (ring, code_background)
+    assert ratio(ring["colour"], _background(page)) >= GRAPHICS_AA, ring
+    # The arrow keys scroll it.
+    assert region.evaluate("e => e.scrollLeft") == 0
+    for _ in range(5):
+        page.keyboard.press("ArrowRight")
+    page.wait_for_function("e => e.scrollLeft > 0", arg=region.element_handle())
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(SCREENSHOTS / f"keyboard-{mode}.png"))
+    # The next Tab reaches the copy button, which shows itself with a ring; Enter copies.
+    page.keyboard.press("Tab")
+    button = region.locator("xpath=..").locator("button.copybtn")
+    assert button.evaluate("e => e === document.activeElement")
+    page.wait_for_function(
+        "e => e.getAnimations().length === 0 && getComputedStyle(e).opacity === '1'",
+        arg=button.element_handle(),
+    )
+    ring = _focus_ring(button)
+    assert ring["style"] != "none"
+    assert ratio(ring["colour"], code_background) >= GRAPHICS_AA, ring
+    icon = button.evaluate("e => getComputedStyle(e).color")
+    assert ratio(icon, code_background) >= GRAPHICS_AA, icon
+    page.keyboard.press("Enter")
+    copied = page.evaluate("navigator.clipboard.readText()")
+    shown = region.inner_text()
+    assert copied.strip()
+    assert all(line in shown for line in copied.splitlines()), copied

@@ -8,6 +8,7 @@ import pytest
 
 from elastic_events import Event, EventLog, EventSource, LogLine, NodeState, RdzvEvent, Timeline
 from elastic_events._timeline import STATE_COLOURS
+from tests.contrast import GRAPHICS_AA, TEXT_AA, css_rules, furo_dark_variables, ratio, resolve
 
 SVG = "{http://www.w3.org/2000/svg}"
 
@@ -270,3 +271,179 @@ def test_a_tall_timeline_repeats_its_tick_labels_on_top(nodes: int, on_top: bool
     assert ("axis-top" in groups) is on_top
     if on_top:
         assert texts(groups["axis-top"]) == texts(groups["axis"])[:-1]
+
+
+def test_a_failure_is_marked_by_shape_size_and_words_not_only_by_colour() -> None:
+    """WCAG 1.4.1: without colour, a failure keeps its ring, its size, its tick and its words."""
+    root = parse(Timeline(EventLog(simulated_log(4))).svg())
+    groups = {g.get("class"): g for g in root.iter(f"{SVG}g")}
+    marks = list(groups["marks"])
+    failures = [g for g in marks if g.get("class") == "failure"]
+    others = [g for g in marks if g.get("class") is None]
+    assert len(failures) == 1
+    assert len(others) == 16
+    (failure,) = failures
+    # A ring around it, which no other mark has.
+    ring, shape = (child for child in failure if child.tag != f"{SVG}title")
+    assert (ring.tag, ring.get("class"), ring.get("fill")) == (
+        f"{SVG}circle",
+        "timeline-failure-ring",
+        "none",
+    )
+    assert not [e for g in others for e in g.iter() if e.get("class") == "timeline-failure-ring"]
+    # Bigger than every other mark of its kind (a rendezvous event: a circle).
+    assert shape.tag == f"{SVG}circle"
+    other_radii = [float(e.get("r", "0")) for g in others for e in g.iter(f"{SVG}circle")]
+    assert float(shape.get("r", "0")) > max(other_radii)
+    assert float(ring.get("r", "0")) > float(shape.get("r", "0"))
+    # A tick above the lanes at the same place, which says what it is.
+    (tick,) = list(groups["failure-ticks"])
+    tip = tick.find(f"{SVG}title")
+    assert tip is not None
+    assert tip.text == "failure: node-1 rank 1, line 13"
+    points = [float(n) for n in tick.get("d", "").replace("M", " ").replace("L", " ")[:-1].split()]
+    assert points[4] == float(shape.get("cx", "nan"))  # the tip of the triangle
+    # Its lane's label is bold and its lane's tooltip says "failed".
+    lanes = [g for g in root.iter(f"{SVG}g") if g.get("class") == "lane"]
+    tips = [lane.find(f"{SVG}title").text for lane in lanes]  # type: ignore[union-attr]
+    assert tips == [
+        "node-0 rank 0: 4 events",
+        "node-1 rank 1: 5 events, failed",
+        "node-2 rank 2: 4 events",
+        "node-3 rank 3: 4 events",
+    ]
+    # The legend shows the ring next to the word for it, and a word next to every colour.
+    legend = list(groups["legend"])
+    ring_sample = next(e for e in legend if e.get("class") == "timeline-failure-ring")
+    after = legend[legend.index(ring_sample) + 2]
+    assert (after.tag, after.text) == (f"{SVG}text", "failure")
+    circles = [e for e in legend if e.tag == f"{SVG}circle" and e.get("class") is None]
+    words = [legend[legend.index(circle) + 1].text for circle in circles[:5]]
+    assert words == ["init", "running", "succeeded", "failed", "other"]
+
+
+def test_the_description_names_ten_failures_then_counts_the_rest() -> None:
+    lines = [
+        RdzvEvent("r:beat", "r", f"miss {n}", f"node-{n}", 1, NodeState.FAILED).serialize()
+        for n in range(12)
+    ]
+    description = Timeline(EventLog(lines)).describe().splitlines()
+    named = ", ".join(f"node-{n} at line {n + 1} (r:beat: miss {n})" for n in range(10))
+    assert description[1] == f"12 failures: {named.replace(', node', '; node')}; and 2 more."
+
+
+def _dark_rules(selector_start: str) -> dict[str, dict[str, str]]:
+    """The timeline's dark-mode colours on Furo's page: class -> fill/stroke, variables resolved."""
+    import sphinxext.event_log
+
+    variables = furo_dark_variables()
+    css = (sphinxext.event_log.STATIC / "event_json.css").read_text(encoding="utf-8")
+    rules: dict[str, dict[str, str]] = {}
+    prefix = f"{selector_start} .event-timeline svg ."
+    for selectors, declarations in css_rules(css):
+        for selector in selectors:
+            if selector.startswith(prefix):
+                resolved = {k: resolve(v, variables) for k, v in declarations.items()}
+                rules.setdefault(selector[len(prefix) :], {}).update(resolved)
+    return rules
+
+
+def _painted(
+    element: ET.Element,
+    parents: dict[ET.Element, ET.Element],
+    rules: dict[str, dict[str, str]],
+    prop: str,
+) -> str:
+    """The ``fill`` or ``stroke`` of ``element``: its class's rule, else its or an ancestor's."""
+    css = rules.get(element.get("class", ""), {})
+    if prop in css:
+        return css[prop]
+    node: ET.Element | None = element
+    while node is not None:
+        if node.get(prop):
+            return node.get(prop, "")
+        node = parents.get(node)
+    return "#000000"
+
+
+@pytest.mark.parametrize(
+    "mode",
+    ["light", 'body[data-theme="dark"]', 'body:not([data-theme="light"])'],
+)
+def test_the_timeline_s_text_and_marks_meet_aa_contrast(mode: str) -> None:
+    """WCAG 1.4.3 (text, 4.5:1) and 1.4.11 (marks, 3:1), from the colours the SVG and CSS use.
+
+    Light is the SVG as drawn; dark is the extension's stylesheet on Furo's dark page, chosen
+    (``data-theme="dark"``) or followed from the system. Grid lines are decoration, not measured.
+    """
+    rules = {} if mode == "light" else _dark_rules(mode)
+    root = parse(Timeline(EventLog(simulated_log(30, failing=3))).svg(title="Run job-1"))
+    parents = {child: parent for parent in root.iter() for child in parent}
+
+    def fill(element: ET.Element) -> str:
+        return _painted(element, parents, rules, "fill")
+
+    groups = {g.get("class"): g for g in root.iter(f"{SVG}g")}
+    background = fill(root.find(f"{SVG}rect"))  # type: ignore[arg-type]
+    if mode != "light":
+        assert ratio(background, "#ffffff") > 10, "dark mode did not recolour the background"
+    lanes = [g for g in root.iter(f"{SVG}g") if g.get("class") == "lane"]
+    stripes = {fill(lane.find(f"{SVG}rect")) for lane in lanes}  # type: ignore[arg-type]
+    assert len(stripes) == 3  # plain, alternate, failed
+    low: list[str] = []
+
+    def check(what: str, colour: str, behind: str, minimum: float) -> None:
+        if ratio(colour, behind) < minimum:
+            low.append(f"{what}: {colour} on {behind} is {ratio(colour, behind):.2f}:1")
+
+    # Text: the title, the legend and the axis on the background; labels on their lanes.
+    for group in ("legend", "axis", "axis-top"):
+        for text in groups[group].iter(f"{SVG}text"):
+            check(f"{group} text {text.text!r}", fill(text), background, TEXT_AA)
+    title = root.find(f"{SVG}text")
+    assert title is not None
+    check("title", fill(title), background, TEXT_AA)
+    for lane in lanes:
+        label = lane.find(f"{SVG}text")
+        assert label is not None
+        check(f"label {label.text!r}", fill(label), fill(lane.find(f"{SVG}rect")), TEXT_AA)  # type: ignore[arg-type]
+    # Marks: every state colour on every lane; the failure rings; the ticks and the legend's
+    # samples on the background; the axis line.
+    for element in groups["marks"].iter():
+        if element.tag in {f"{SVG}circle", f"{SVG}rect", f"{SVG}path"}:
+            paint = fill(element)
+            if paint == "none":
+                paint = _painted(element, parents, rules, "stroke")
+            for stripe in stripes:
+                check(f"mark {element.get('class') or paint}", paint, stripe, GRAPHICS_AA)
+    for tick in groups["failure-ticks"]:
+        check("failure tick", fill(tick), background, GRAPHICS_AA)
+    for sample in groups["legend"]:
+        if sample.tag != f"{SVG}text":
+            paint = fill(sample)
+            if paint == "none":
+                paint = _painted(sample, parents, rules, "stroke")
+            check(f"legend {sample.get('class') or paint}", paint, background, GRAPHICS_AA)
+    axis_line = next(groups["axis"].iter(f"{SVG}line"))
+    check("axis line", _painted(axis_line, parents, rules, "stroke"), background, GRAPHICS_AA)
+    assert low == []
+
+
+def test_the_state_colours_reach_3_to_1_on_every_lane_of_both_modes() -> None:
+    dark = _dark_rules('body[data-theme="dark"]')
+    lanes = {
+        "light": ["#ffffff", "#f3f5f8", "#fde3d6"],
+        "dark": [
+            dark["timeline-stripe"]["fill"],
+            dark["timeline-stripe-alt"]["fill"],
+            dark["timeline-stripe-failed"]["fill"],
+        ],
+    }
+    low = [
+        (state, mode, lane, round(ratio(colour, lane), 2))
+        for state, colour in STATE_COLOURS.items()
+        for mode, backgrounds in lanes.items()
+        for lane in backgrounds
+        if ratio(colour, lane) < GRAPHICS_AA
+    ]
+    assert low == []
