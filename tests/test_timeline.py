@@ -334,10 +334,10 @@ def test_the_description_names_ten_failures_then_counts_the_rest() -> None:
 
 def _dark_rules(selector_start: str) -> dict[str, dict[str, str]]:
     """The timeline's dark-mode colours on Furo's page: class -> fill/stroke, variables resolved."""
-    import sphinxext.event_log
+    from sphinxext.event_json import _timelines
 
     variables = furo_dark_variables()
-    css = (sphinxext.event_log.STATIC / "event_json.css").read_text(encoding="utf-8")
+    css = (_timelines.STATIC / "event_json.css").read_text(encoding="utf-8")
     rules: dict[str, dict[str, str]] = {}
     prefix = f"{selector_start} .event-timeline svg ."
     for selectors, declarations in css_rules(css):
