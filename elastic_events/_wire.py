@@ -181,7 +181,7 @@ class _Field:
 class _Spec:
     """What the wire format needs to know about an event class, read off it once."""
 
-    __slots__ = ("fields", "name_set", "names", "required", "summary", "values")
+    __slots__ = ("checks", "fields", "name_set", "names", "required", "summary", "values")
 
     def __init__(self, cls: type) -> None:
         self.summary, docs = _attribute_docs(cls)
@@ -190,6 +190,7 @@ class _Spec:
         self.required = frozenset(f.name for f in self.fields if f.required)
         self.values = attrgetter(*self.names)
         self.name_set = frozenset(self.names)
+        self.checks = tuple((f.name, f.kind.check) for f in self.fields)
 
 
 def _kind_of(annotation: Any) -> _Kind:
@@ -311,8 +312,8 @@ _STRINGS = re.compile(r'"(?:[^"\\]|\\.)*"')
 _BRACKETS = re.compile(r"[][{}]")
 
 
-def _unique_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
-    data = dict(pairs)
+def _unique_keys(pairs: list[tuple[str, Any]], dict: type = dict, len: Any = len) -> Any:
+    data = dict(pairs)  # dict and len bound as defaults: this runs for every object read.
     if len(data) != len(pairs):
         twice = _first_repeated(key for key, _ in pairs)
         raise InvalidEventError(
@@ -356,9 +357,12 @@ def _finite_float(text: str) -> float:
     return number
 
 
-_decode_json = json.JSONDecoder(
+# The decoder's own scanner (json's C scanner), called without JSONDecoder.decode's Python
+# wrapper and its two regular expressions a line: that saves more than the hooks cost.
+_scan = json.JSONDecoder(
     object_pairs_hook=_unique_keys, parse_constant=_reject_constant, parse_float=_finite_float
-).decode
+).scan_once
+_WHITESPACE = " \t\n\r"  # RFC 8259's
 
 
 def parse_json(text: str | bytes | bytearray) -> object:
@@ -430,8 +434,18 @@ def _decode_text(text: str | bytes | bytearray) -> Any:
             f"not read: the JSON nests arrays and objects more than {MAX_DEPTH} levels deep",
             reason="nested deeper than MAX_DEPTH",
         )
-    try:
-        return _decode_json(text)
+    start = len(text) - len(text.lstrip(_WHITESPACE)) if text[:1] in _WHITESPACE else 0
+    try:  # As json.loads does, without JSONDecoder.decode's wrapper.
+        try:
+            value, end = _scan(text, start)
+        except StopIteration as error:
+            raise json.JSONDecodeError("Expecting value", text, error.value) from None
+        if end != len(text):
+            rest = text[end:]
+            extra = len(rest) - len(rest.lstrip(_WHITESPACE))
+            if extra != len(rest):
+                raise json.JSONDecodeError("Extra data", text, end + extra)
+        return value
     except InvalidEventError:
         raise
     except json.JSONDecodeError as error:
@@ -575,10 +589,11 @@ def validate(cls: type, data: dict[str, Any]) -> None:
     keys = data.keys()
     if not (keys <= spec.name_set and spec.required <= keys):
         decode(cls, data)  # Says which field is unknown or missing.
-    for f in spec.fields:
-        value = data.get(f.name, _ABSENT)
+    get = data.get
+    for name, check in spec.checks:
+        value = get(name, _ABSENT)
         if value is not _ABSENT:
-            f.kind.check(value, f.name)
+            check(value, name)
 
 
 _ABSENT = object()
