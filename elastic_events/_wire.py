@@ -12,6 +12,7 @@ from __future__ import annotations
 import dataclasses
 import inspect
 import json
+import json.scanner
 import math
 import re
 import sys
@@ -358,10 +359,12 @@ def _finite_float(text: str) -> float:
 
 
 # The decoder's own scanner (json's C scanner), called without JSONDecoder.decode's Python
-# wrapper and its two regular expressions a line: that saves more than the hooks cost.
-_scan = json.JSONDecoder(
-    object_pairs_hook=_unique_keys, parse_constant=_reject_constant, parse_float=_finite_float
-).scan_once
+# wrapper and its two regular expressions a line.
+_scan = json.scanner.make_scanner(
+    json.JSONDecoder(
+        object_pairs_hook=_unique_keys, parse_constant=_reject_constant, parse_float=_finite_float
+    )
+)
 _WHITESPACE = " \t\n\r"  # RFC 8259's
 
 
