@@ -12,7 +12,6 @@ from __future__ import annotations
 import dataclasses
 import inspect
 import json
-import json.scanner
 import math
 import re
 import sys
@@ -360,11 +359,9 @@ def _finite_float(text: str) -> float:
 
 # The decoder's own scanner (json's C scanner), called without JSONDecoder.decode's Python
 # wrapper and its two regular expressions a line.
-_scan = json.scanner.make_scanner(
-    json.JSONDecoder(
-        object_pairs_hook=_unique_keys, parse_constant=_reject_constant, parse_float=_finite_float
-    )
-)
+_scan = json.JSONDecoder(
+    object_pairs_hook=_unique_keys, parse_constant=_reject_constant, parse_float=_finite_float
+).scan_once  # type: ignore[attr-defined]  # set by JSONDecoder.__init__; typeshed lacks it
 _WHITESPACE = " \t\n\r"  # RFC 8259's
 
 
