@@ -9,6 +9,7 @@ import ast
 import doctest
 import importlib
 import importlib.metadata
+import importlib.util
 import pkgutil
 import sys
 import warnings
@@ -63,6 +64,10 @@ language = "en"
 autodoc_member_order = "bysource"
 autodoc_preserve_defaults = True
 autodoc_default_options = {"members": True}
+# The modules for torch and OpenTelemetry are documented even where those are not installed.
+autodoc_mock_imports = [
+    name for name in ("torch", "opentelemetry") if importlib.util.find_spec(name) is None
+]
 napoleon_google_docstring = True
 napoleon_numpy_docstring = False
 napoleon_use_ivar = False
@@ -80,7 +85,12 @@ python_use_unqualified_type_names = True
 # destinations as they were and puts them back afterwards: examples register handlers and add
 # destinations, and the next group must not see them, whatever the order.
 doctest_global_setup = """
+import importlib.util
 import elastic_events
+
+# Examples that need an optional dependency say :skipif: not HAVE_TORCH (or HAVE_OTEL_SDK).
+HAVE_TORCH = importlib.util.find_spec("torch") is not None
+HAVE_OTEL_SDK = all(importlib.util.find_spec(n) for n in ("opentelemetry", "opentelemetry.sdk"))
 
 _saved_destinations = {
     name: elastic_events.get_logging_handler(name) for name in elastic_events.destinations()
@@ -172,7 +182,12 @@ def _import_type_checking_names(app: Sphinx) -> None:
     import elastic_events
 
     for info in pkgutil.iter_modules(elastic_events.__path__, "elastic_events."):
-        module = importlib.import_module(info.name)
+        try:
+            module = importlib.import_module(info.name)
+        except ModuleNotFoundError as error:
+            if error.name in autodoc_mock_imports:
+                continue  # elastic_events.torch or .otel without its optional dependency
+            raise
         path = module.__file__ or ""
         for node in ast.parse(Path(path).read_text(encoding="utf-8")).body:
             if isinstance(node, ast.If) and ast.unparse(node.test) in _TYPE_CHECKING_TESTS:

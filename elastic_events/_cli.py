@@ -22,7 +22,7 @@ import os
 import re
 import sys
 
-from elastic_events import __version__
+from elastic_events import __version__, _launcher
 from elastic_events._logs import EventLog, LogLine
 from elastic_events._model import Event, EventSource, NodeState, RdzvEvent
 
@@ -120,6 +120,8 @@ def _parser() -> argparse.ArgumentParser:
     timeline.add_argument("--title", default="", help="the title of the picture")
     _add_filters(timeline)
     timeline.set_defaults(run=_timeline)
+
+    _launcher.add_command(commands)  # elastic-events torchrun: its own module, torch imported late
     return parser
 
 
