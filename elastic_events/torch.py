@@ -52,6 +52,7 @@ __all__ = [
     "install",
     "installed",
     "is_installed",
+    "torch_version",
     "uninstall",
 ]
 
@@ -60,9 +61,9 @@ SUPPORTED_TORCH_VERSIONS = ("2.13",)
 
 _EVENTS = "torch.distributed.elastic.events"
 
-#: What :func:`install` patches: (torch module, global name, the ``elastic_events`` name it gets,
-#: ``""`` for the package itself). The lines are torch 2.13's (paths under
-#: ``torch/distributed/``).
+#: The names that :func:`install` patches, as triples of a torch module, a global name of it and
+#: the ``elastic_events`` name it gets there (``""`` for the package itself). The comments in
+#: the source cite the lines of torch 2.13 that read each one.
 HOOKS: tuple[tuple[str, str, str], ...] = (
     # elastic/agent/server/api.py:26 imports Event, EventSource and record by name; the agent
     # records worker START (:720-723), worker end states (:783-795), RENDEZVOUS and
@@ -110,6 +111,8 @@ with warnings.catch_warnings():
             name="torch",
         ) from None
 
+UnsupportedTorchError.__module__ = __name__  # documented, and raised, as this module's
+
 _lock = threading.RLock()
 # While installed: each patched (module, name) and the object torch had there.
 _originals: dict[tuple[str, str], object] = {}
@@ -118,7 +121,10 @@ _carried: dict[str, tuple[logging.Handler | None, logging.Handler]] = {}
 
 
 def torch_version() -> str:
-    """Return the ``major.minor`` version of the installed torch, such as ``"2.13"``."""
+    """Return the ``major.minor`` version of the installed torch, such as ``"2.13"``.
+
+    .. versionadded:: 0.1
+    """
     release = str(torch.__version__).partition("+")[0]
     return ".".join(release.split(".")[:2])
 
