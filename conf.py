@@ -5,12 +5,9 @@ Build with ``make html`` (nitpicky, warnings are errors) or ``make doctest``.
 
 from __future__ import annotations
 
-import ast
 import doctest
-import importlib
 import importlib.metadata
 import importlib.util
-import pkgutil
 import sys
 import warnings
 from pathlib import Path
@@ -18,9 +15,6 @@ from pathlib import Path
 from docutils import nodes
 from sphinx import addnodes
 from sphinx.application import Sphinx
-from sphinx.errors import PycodeError
-from sphinx.ext.napoleon.docstring import GoogleDocstring
-from sphinx.pycode import ModuleAnalyzer
 
 # -- Paths --------------------------------------------------------------------------------------
 # The repository root holds the package (elastic_events) and the extension (sphinxext); put it
@@ -49,6 +43,11 @@ extensions = [
     "sphinx.ext.doctest",
     "sphinx.ext.intersphinx",
     "sphinx_copybutton",
+    # The CLI page (docs/source/cli.rst), from the command's own parser. sphinx-argparse-cli, not
+    # sphinx-argparse: it gives each subcommand a section and a label and puts every option in
+    # Sphinx's standard domain, so prose links to one with :option: (sphinx-argparse keeps only
+    # its commands, in a domain of its own).
+    "sphinx_argparse_cli",
     "myst_parser",
     "sphinxext.event_json",  # this project's: example events built and checked at build time
 ]
@@ -73,7 +72,10 @@ autodoc_mock_imports = [
 napoleon_google_docstring = True
 napoleon_numpy_docstring = False
 napoleon_use_ivar = False
-napoleon_attr_annotations = True
+# sphinx-autodoc-typehints replaces Napoleon's lookup of attribute types in class annotations
+# with one that finds none (its issue #308), so napoleon_attr_annotations cannot work with it:
+# the classes write each field's type in their "Attributes:" section, as "name (type): ...", and
+# tests/test_site.py checks those types against the annotations.
 napoleon_use_admonition_for_examples = True
 typehints_defaults = "comma"
 typehints_document_rtype = True
@@ -140,69 +142,7 @@ pygments_style = "friendly"
 pygments_dark_style = "monokai"
 
 
-# -- Fixes for this project's layout ------------------------------------------------------------
-# The public API lives in private modules and is re-exported by elastic_events/__init__.py; these
-# hooks let autodoc, Napoleon and sphinx-autodoc-typehints see what they would in a flat module.
-
-
-def _docstring_of_reexported_data(
-    app: Sphinx, what: str, name: str, obj: object, options: object, lines: list[str]
-) -> None:
-    """Give re-exported module data, such as a type alias, the docstring it has where defined.
-
-    autodoc reads the docstring of ``elastic_events.EventMetadataValue`` from the source of
-    ``elastic_events/__init__.py``, which only imports it, and falls back to the docstring of
-    the value's type (:class:`types.UnionType` for an alias). Take the docstring written after
-    the assignment in the package module that defines it, as it is: a type alias's docstring
-    has no Napoleon sections, and Napoleon would read its first line as ``type: description``.
-    """
-    package, _, attribute = name.rpartition(".")
-    if what != "data" or _attribute_docs(package).get(("", attribute)):
-        return
-    for module_name, module in sorted(sys.modules.items()):
-        if not module_name.startswith(package + ".") or getattr(module, attribute, None) is not obj:
-            continue
-        if doc := _attribute_docs(module_name).get(("", attribute)):
-            lines[:] = [*doc, ""]
-            return
-
-
-def _attribute_docs(module_name: str) -> dict[tuple[str, str], list[str]]:
-    try:
-        return dict(ModuleAnalyzer.for_module(module_name).find_attr_docs())
-    except PycodeError:
-        return {}
-
-
-def _import_type_checking_names(app: Sphinx) -> None:
-    """Run the ``if TYPE_CHECKING:`` imports of the package's modules, for the type hints.
-
-    The package imports :mod:`typing` only for type checkers (it costs milliseconds at import),
-    and sets ``__module__`` of its public objects to ``elastic_events``, where
-    sphinx-autodoc-typehints does not look for those guarded imports. Run them in each module.
-    """
-    import elastic_events
-
-    for info in pkgutil.iter_modules(elastic_events.__path__, "elastic_events."):
-        try:
-            module = importlib.import_module(info.name)
-        except ModuleNotFoundError as error:
-            if error.name in autodoc_mock_imports:
-                continue  # elastic_events.torch or .otel without its optional dependency
-            raise
-        path = module.__file__ or ""
-        for node in ast.parse(Path(path).read_text(encoding="utf-8")).body:
-            if isinstance(node, ast.If) and ast.unparse(node.test) in _TYPE_CHECKING_TESTS:
-                exec(compile(ast.Module(node.body, type_ignores=[]), path, "exec"), vars(module))
-
-
-_TYPE_CHECKING_TESTS = {"TYPE_CHECKING", "typing.TYPE_CHECKING"}
-
-
-# sphinx-autodoc-typehints turns off Napoleon's reading of attribute types from class annotations
-# (for a NumPy-style problem, tox-dev/sphinx-autodoc-typehints#308); our classes document their
-# dataclass fields in an "Attributes:" section and need it, so keep Napoleon's own.
-_napoleon_lookup_annotation = GoogleDocstring._lookup_annotation
+# -- Build dependencies -------------------------------------------------------------------------
 
 
 def _depend_on_the_package(app: Sphinx, doctree: nodes.document) -> None:
@@ -218,8 +158,4 @@ def _depend_on_the_package(app: Sphinx, doctree: nodes.document) -> None:
 
 
 def setup(app: Sphinx) -> None:
-    GoogleDocstring._lookup_annotation = _napoleon_lookup_annotation  # type: ignore[method-assign]
-    app.connect("builder-inited", _import_type_checking_names)
     app.connect("doctree-read", _depend_on_the_package)
-    # After Napoleon (priority 500), which would misread the alias's docstring.
-    app.connect("autodoc-process-docstring", _docstring_of_reexported_data, priority=600)

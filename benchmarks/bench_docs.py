@@ -80,8 +80,8 @@ def indent(text: str) -> str:
 def write_projects(root: Path) -> tuple[Path, Path]:
     """Write the event-json project and its code-block twin; return their source dirs."""
     from elastic_events import Event, RdzvEvent
-    from sphinxext._event_json.content import parse_event, serialize_checked
-    from sphinxext._event_json.render import pretty_json
+    from sphinxext.event_json._content import parse_event, serialize_checked
+    from sphinxext.event_json._render import pretty_json
 
     classes = {"Event": Event, "RdzvEvent": RdzvEvent}
     fields = {

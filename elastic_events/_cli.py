@@ -16,19 +16,18 @@ from __future__ import annotations
 
 import argparse
 import contextlib
-import datetime
-import fnmatch
 import os
-import re
 import sys
 
 from elastic_events import __version__, _launcher
 from elastic_events._logs import EventLog, LogLine
-from elastic_events._model import Event, EventSource, NodeState, RdzvEvent
+from elastic_events._model import EventSource
+from elastic_events._timeline import Timeline
+from elastic_events._views import EventFilter, _fit, table_row
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
-    from collections.abc import Callable, Iterator, Sequence
+    from collections.abc import Iterator, Sequence
     from typing import BinaryIO, TextIO
 
 PROG = "elastic-events"
@@ -55,7 +54,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         1 event, 0 bad lines, 1 other line in 1 file
         0
     """
-    parser = _parser()
+    parser = build_parser()
     args = parser.parse_args(argv)
     if args.command is None:
         parser.print_usage(sys.stderr)
@@ -77,7 +76,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     return status
 
 
-def _parser() -> argparse.ArgumentParser:
+def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog=PROG,
         description="Check, show and draw logs of torchelastic events (Event and RdzvEvent "
@@ -138,8 +137,9 @@ def _add_filters(parser: argparse.ArgumentParser) -> None:
         "--state",
         type=str.upper,
         metavar="STATE",
-        help=f"rendezvous events in this node state ({', '.join(NodeState.__members__)}), "
-        "events whose metadata state is this (START, FAILED...)",
+        help="events that report this state: a rendezvous node state (INIT, RUNNING, "
+        "SUCCEEDED, FAILED), or an agent or worker state (START, SUCCEEDED, FAILED, "
+        "TERMINATED...)",
     )
     group.add_argument("--run-id", metavar="ID", help="events of this run (rendezvous) id")
 
@@ -183,83 +183,31 @@ def _show(args: argparse.Namespace, out: TextIO) -> int:
     try:
         with _open(args.file) as stream:
             log = EventLog(stream)
-            events = _good_events(log, _display_name(args.file), keep, out)
+            lines = _lines_kept(log, _display_name(args.file), keep, out)
             if args.json:
-                for _, event in events:
-                    out.write(event.serialize() + "\n")
+                for line in lines:
+                    out.write(f"{line.event}\n")
             else:
-                _write_table(events, out)
+                _write_table(lines, out)
     except _Unreadable as error:
         print(f"{PROG}: error: {error}", file=sys.stderr)
         return TROUBLE
     return BAD_LINES if log.bad else OK
 
 
-def _good_events(
-    log: EventLog, name: str, keep: Callable[[Event | RdzvEvent], bool], out: TextIO
-) -> Iterator[tuple[int, Event | RdzvEvent]]:
-    """The events that pass the filters; bad lines go to stderr as they come."""
-    for line in log:
-        if line.event is None:
-            out.flush()
-            print(f"{name}:{line.number}: {line.error}", file=sys.stderr)
-        elif keep(line.event):
-            yield line.number, line.event
-
-
-def _filter(args: argparse.Namespace) -> Callable[[Event | RdzvEvent], bool]:
-    return event_filter(name=args.name, source=args.source, state=args.state, run_id=args.run_id)
-
-
-def event_filter(
-    name: str | None = None,
-    source: str | None = None,
-    state: str | None = None,
-    run_id: str | None = None,
-) -> Callable[[Event | RdzvEvent], bool]:
-    """A test that events pass when they match every filter given (also for the docs' tables).
-
-    Args:
-        name: A glob the event name must match (``*``, ``?``, ``[...]``).
-        source: ``AGENT`` or ``WORKER``: generic events of that source only.
-        state: The node state of a rendezvous event, or the metadata ``state`` of an event.
-        run_id: The run (rendezvous) id.
-    """
-    tests: list[Callable[[Event | RdzvEvent], bool]] = []
-    if name is not None:
-        pattern = re.compile(fnmatch.translate(name))
-        tests.append(lambda event: pattern.match(event.name) is not None)
-    if source is not None:
-        wanted = EventSource[source]
-        tests.append(lambda event: isinstance(event, Event) and event.source is wanted)
-    if state is not None:
-        tests.append(lambda event: _state(event) == state)
-    if run_id is not None:
-        tests.append(lambda event: _run_id(event) == run_id)
-    return lambda event: all(test(event) for test in tests)
-
-
-def _state(event: Event | RdzvEvent) -> str | None:
-    if isinstance(event, RdzvEvent):
-        return event.node_state.name
-    state = event.metadata.get("state")
-    return state.upper() if isinstance(state, str) else None
-
-
-def _run_id(event: Event | RdzvEvent) -> object:
-    return event.run_id if isinstance(event, RdzvEvent) else event.metadata.get("run_id")
+def _filter(args: argparse.Namespace) -> EventFilter:
+    return EventFilter(name=args.name, source=args.source, state=args.state, run_id=args.run_id)
 
 
 # The table: its columns are sized on the first rows, then the rest streams through.
 _SIZING_ROWS = 1000
 _CAPS = {"LINE": 9, "TIME": 24, "SOURCE/STATE": 12, "NAME": 64, "NODE": 40, "DETAILS": 0}
-_CONTROL = re.compile("[\x00-\x1f\x7f-\x9f]")
 
 
-def _write_table(events: Iterator[tuple[int, Event | RdzvEvent]], out: TextIO) -> None:
+def _write_table(lines: Iterator[LogLine], out: TextIO) -> None:
     first = []
-    for number, event in events:
-        first.append(table_row(number, event))
+    for line in lines:
+        first.append(table_row(line))
         if len(first) == _SIZING_ROWS:
             break
     if not first:
@@ -288,82 +236,20 @@ def _write_table(events: Iterator[tuple[int, Event | RdzvEvent]], out: TextIO) -
     write({column: column for column in columns})
     for row in first:
         write(row)
-    for number, event in events:
-        write(table_row(number, event))
-
-
-def table_row(number: int, event: Event | RdzvEvent) -> dict[str, str]:
-    """The cells of an event's row, by column (``LINE``, ``TIME``... as in :data:`_CAPS`)."""
-    if isinstance(event, RdzvEvent):
-        time, kind = "", event.node_state.name
-        node = _node(event.hostname, event.rank)
-        details = event.message
-        if event.error_trace:
-            lines = [line for line in event.error_trace.splitlines() if line.strip()]
-            details += f" [{lines[-1].strip() if lines else ''}]"
-        details = f"run_id={event.run_id} {details}"
-    else:
-        time, kind = _time(event.timestamp), event.source.name
-        meta = event.metadata
-        rank = meta.get("global_rank" if event.source is EventSource.WORKER else "group_rank")
-        host = meta.get("hostname")
-        node = _node(host if isinstance(host, str) else "", rank)
-        details = " ".join(
-            f"{key}={_fit(str(value), 60)}"
-            for key, value in meta.items()
-            if value is not None and key not in _NOT_DETAILS
-        )
-    return {
-        "LINE": str(number),
-        "TIME": time,
-        "SOURCE/STATE": kind,
-        "NAME": _clean(event.name),
-        "NODE": _clean(node),
-        "DETAILS": _fit(_clean(details), 400),
-    }
-
-
-# Shown elsewhere in the row (hostname, ranks), or said by the name (state), or nested JSON.
-_NOT_DETAILS = frozenset({"hostname", "state", "metadata", "global_rank", "group_rank"})
-
-
-def _node(host: str, rank: object) -> str:
-    host = host or "?"
-    return f"{host} rank {rank}" if isinstance(rank, int) and not isinstance(rank, bool) else host
-
-
-def _time(timestamp: int) -> str:
-    """A timestamp in milliseconds since the epoch as UTC; nothing for torchelastic's 0."""
-    if timestamp == 0:
-        return ""
-    try:
-        when = datetime.datetime.fromtimestamp(timestamp / 1000, tz=datetime.timezone.utc)
-    except (OverflowError, OSError, ValueError):
-        return str(timestamp)
-    return when.strftime("%Y-%m-%d %H:%M:%S.%f")[:-3] + "Z"
-
-
-def _clean(text: str) -> str:
-    """One line of plain text: control characters (newlines, terminal escapes) made visible."""
-    return _CONTROL.sub(lambda match: repr(match.group())[1:-1], text)
-
-
-def _fit(text: str, width: int) -> str:
-    return text if len(text) <= width else text[: width - 1] + "\u2026"
+    for line in lines:
+        write(table_row(line))
 
 
 # timeline
 
 
 def _timeline(args: argparse.Namespace, out: TextIO) -> int:
-    from elastic_events._timeline import Timeline
-
     keep = _filter(args)
     name = _display_name(args.file)
     try:
         with _open(args.file) as stream:
             log = EventLog(stream)
-            timeline = Timeline(_lines_kept(log, name, keep))
+            timeline = Timeline(_lines_kept(log, name, keep, out))
     except _Unreadable as error:
         print(f"{PROG}: error: {error}", file=sys.stderr)
         return TROUBLE
@@ -395,13 +281,13 @@ def _timeline(args: argparse.Namespace, out: TextIO) -> int:
 _CROWDED = 20_000
 
 
-def _lines_kept(
-    log: EventLog, name: str, keep: Callable[[Event | RdzvEvent], bool]
-) -> Iterator[LogLine]:
+def _lines_kept(log: EventLog, name: str, keep: EventFilter, out: TextIO) -> Iterator[LogLine]:
+    """The lines whose events pass the filter; bad lines go to stderr as they come."""
     for line in log:
         if line.event is None:
+            out.flush()
             print(f"{name}:{line.number}: {line.error}", file=sys.stderr)
-        elif keep(line.event):
+        elif keep(line):
             yield line
 
 

@@ -9,7 +9,6 @@ checked by the wire format (:mod:`elastic_events._wire`) with the library's own 
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 
 from elastic_events import _wire
@@ -30,9 +29,9 @@ class LogLine:
     """One event line of a log: the event read from it, or what is wrong with it.
 
     Attributes:
-        number: The line number in the log, counting from 1.
-        event: The event, or ``None`` when the line is bad.
-        error: What is wrong with the line, or ``""`` when it holds a valid event.
+        number (int): The line number in the log, counting from 1.
+        event (Event | RdzvEvent | None): The event, or ``None`` when the line is bad.
+        error (str): What is wrong with the line, or ``""`` when it holds a valid event.
 
     .. versionadded:: 0.1
     """
@@ -110,7 +109,7 @@ class EventLog:
 
     def _read(self, build: bool) -> Generator[LogLine, None, None]:
         # The hot loop of `elastic-events validate`: keep it lean, one pass over the line.
-        loads, classify, validate = _wire.loads, _wire.classify, _wire.validate
+        loads, classify, validate = _wire._decode_text, _wire.classify, _wire.validate
         decode, classes = _wire.decode, CLASSES
         events = bad = other = 0
         try:
@@ -144,12 +143,9 @@ class EventLog:
                     else:
                         validate(cls, data)
                         events += 1
-                except json.JSONDecodeError as error:
-                    bad += 1
-                    yield LogLine(number, None, _not_json(line, start, text, error))
                 except InvalidEventError as error:
                     bad += 1
-                    yield LogLine(number, None, str(error))
+                    yield LogLine(number, None, _problem(line, start, text, error))
         finally:
             self.events += events
             self.bad += bad
@@ -161,18 +157,22 @@ def _not_utf8(line: bytes, start: int, error: UnicodeDecodeError) -> str:
     return f"not UTF-8 text: byte {line[position]:#04x} at column {position + 1} ({error.reason})"
 
 
-def _not_json(line: bytes | str, start: int, text: str, error: json.JSONDecodeError) -> str:
+def _problem(line: bytes | str, start: int, text: str, error: InvalidEventError) -> str:
+    """What is wrong with a line; a JSON syntax error located by its column in the line."""
+    if error.line is None or error.column is None:
+        return str(error)
     ending = text.rstrip("\r\n")
-    if error.pos >= len(ending) and len(ending) < len(text):
+    if (error.line > 1 or error.column > len(ending)) and len(ending) < len(text):
         # A line cut short ends in its newline: say what breaks, not that a string holds "\n".
         try:
-            _wire.loads(ending)
-        except json.JSONDecodeError as at_the_end:
-            error = at_the_end
+            _wire._decode_text(ending)
+        except InvalidEventError as at_the_end:
+            if at_the_end.column is not None:
+                error = at_the_end
     prefix = line[:start]
     width = len(prefix.decode(errors="replace")) if isinstance(prefix, bytes) else len(prefix)
-    at = "" if error.msg.endswith(" at") else " at"  # "Unterminated string starting at"
-    return f"not valid JSON: {error.msg}{at} column {width + error.pos + 1}"
+    at = "" if error.reason.endswith(" at") else " at"  # "Unterminated string starting at"
+    return f"not valid JSON: {error.reason}{at} column {width + (error.column or 0)}"
 
 
 def _neither(data: Any) -> str:

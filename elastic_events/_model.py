@@ -11,13 +11,8 @@ TYPE_CHECKING = False
 if TYPE_CHECKING:
     from typing import TypeAlias
 
+# Documented where users import it from (elastic_events/__init__.py), where autodoc reads it.
 EventMetadataValue: "TypeAlias" = str | int | float | bool | None
-"""A value of :attr:`Event.metadata <elastic_events.Event.metadata>`: a JSON scalar.
-
-Floats must be finite, since NaN and the infinities have no representation in JSON (RFC 8259).
-Lists, dicts and other objects are rejected; encode them to a string first, as torchelastic does
-with its nested ``metadata["metadata"]``.
-"""
 
 
 class EventSource(str, Enum):
@@ -50,11 +45,12 @@ class Event:
     on a value the wire format cannot carry; a source may be given by its name.
 
     Attributes:
-        name: What happened, for instance ``"torchelastic.worker.status.SUCCEEDED"``.
-        source: Who produced the event: the agent or a worker.
-        timestamp: When it happened, in milliseconds since the epoch; torchelastic always
+        name (str): What happened, for instance ``"torchelastic.worker.status.SUCCEEDED"``.
+        source (EventSource): Who produced the event: the agent or a worker.
+        timestamp (int): When it happened, in milliseconds since the epoch; torchelastic always
             records ``0``.
-        metadata: Everything else about the event, as JSON scalars keyed by strings.
+        metadata (dict[str, str | int | float | bool | None]): Everything else about the
+            event, as JSON scalars keyed by strings.
 
     Example:
         >>> from elastic_events import Event, EventSource
@@ -114,16 +110,16 @@ class RdzvEvent:
     on a value the wire format cannot carry; a node state may be given by its name.
 
     Attributes:
-        name: Where the event was recorded, as ``"<file>:<function>"``.
-        run_id: The identifier of the rendezvous, shared by every node of the job.
-        message: What happened, in words.
-        hostname: The host name of the node that recorded the event.
-        pid: The process identifier of the agent that recorded the event.
-        node_state: The state of the node when it recorded the event.
-        master_endpoint: The endpoint of the rendezvous store; torchelastic leaves it empty.
-        rank: The rank of the node in the rendezvous round, once it has one.
-        local_id: The identifier of the node among the nodes of its host.
-        error_trace: The traceback of the error, when ``node_state`` is ``FAILED``.
+        name (str): Where the event was recorded, as ``"<file>:<function>"``.
+        run_id (str): The identifier of the rendezvous, shared by every node of the job.
+        message (str): What happened, in words.
+        hostname (str): The host name of the node that recorded the event.
+        pid (int): The process identifier of the agent that recorded the event.
+        node_state (NodeState): The state of the node when it recorded the event.
+        master_endpoint (str): The endpoint of the rendezvous store; torchelastic leaves it empty.
+        rank (int | None): The rank of the node in the rendezvous round, once it has one.
+        local_id (int | None): The identifier of the node among the nodes of its host.
+        error_trace (str): The traceback of the error, when ``node_state`` is ``FAILED``.
 
     Example:
         >>> from elastic_events import NodeState, RdzvEvent

@@ -15,6 +15,7 @@ import re
 from dataclasses import dataclass, field
 
 from elastic_events._model import Event, EventSource, RdzvEvent
+from elastic_events._views import event_node, event_state, is_failure
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -38,18 +39,16 @@ _STATE_WORDS = {
     "FAILED": "failed",
     "OTHER": "other",
 }
-# torchelastic's worker and agent states, as the timeline shows them.
+# The states of agent and worker events as the timeline colours them; failures (FAILURE_STATES)
+# are FAILED, and any state not listed is OTHER.
 _EVENT_STATES = {
     "INIT": "INIT",
     "SUCCEEDED": "SUCCEEDED",
-    "FAILED": "FAILED",
-    "TERMINATED": "FAILED",
     "START": "RUNNING",
     "RENDEZVOUS": "RUNNING",
     "ASSIGN_WORKER_RANKS": "RUNNING",
     "RUNNING": "RUNNING",
     "HEALTHY": "RUNNING",
-    "UNHEALTHY": "FAILED",
 }
 _SHAPES = ("rendezvous", "agent", "worker")
 _SHAPE_WORDS = {
@@ -87,27 +86,11 @@ class _Lane:
         return [mark for mark in self.marks if mark.failed]
 
 
-def state_of(event: Event | RdzvEvent) -> str:
-    """The state a timeline shows for ``event``: a key of :data:`STATE_COLOURS`."""
-    if isinstance(event, RdzvEvent):
-        return event.node_state.name
-    state = event.metadata.get("state")
-    if not isinstance(state, str):
-        state = event.name.rsplit(".", 1)[-1]
-    return _EVENT_STATES.get(state.upper(), "OTHER")
-
-
-def node_of(event: Event | RdzvEvent) -> tuple[str, int | None, int | None]:
-    """The host, local id and rank of the node that recorded ``event``, where known."""
-    if isinstance(event, RdzvEvent):
-        return event.hostname, event.local_id, event.rank
-    host = event.metadata.get("hostname")
-    rank = event.metadata.get("group_rank")
-    return (
-        host if isinstance(host, str) else "",
-        None,
-        rank if isinstance(rank, int) and not isinstance(rank, bool) else None,
-    )
+def _colour_state(event: Event | RdzvEvent) -> str:
+    """The state a mark is coloured by: a key of :data:`STATE_COLOURS`."""
+    if is_failure(event):
+        return "FAILED"
+    return _EVENT_STATES.get(event_state(event) or "", "OTHER")
 
 
 class Timeline:
@@ -120,8 +103,7 @@ class Timeline:
         lines: Lines read by :class:`~elastic_events.EventLog`; bad lines are left out.
 
     Example:
-        >>> from elastic_events import EventLog
-        >>> from elastic_events._timeline import Timeline
+        >>> from elastic_events import EventLog, Timeline
         >>> log = EventLog([
         ...     '{"name": "r:join", "run_id": "r", "message": "joined", "hostname": "node-1",'
         ...     ' "pid": 7, "node_state": "RUNNING", "rank": 0}',
@@ -145,7 +127,8 @@ class Timeline:
             event = line.event
             if event is None:
                 continue
-            host, local_id, rank = node_of(event)
+            node = event_node(event)
+            host, local_id, rank = node.host, node.local_id, node.rank
             lane = lanes.get((host, local_id))
             if lane is None:
                 lane = lanes[host, local_id] = _Lane(host, local_id)
@@ -159,10 +142,10 @@ class Timeline:
                 shape = "agent" if event.source is EventSource.AGENT else "worker"
                 text = event.name
             timed = timed and time > 0
-            state = state_of(event)
+            state = _colour_state(event)
             text = text if len(text) <= 200 else text[:199] + "\u2026"
             lane.marks.append(
-                _Mark(count, line.number, time, state, shape, text, state == "FAILED")
+                _Mark(count, line.number, time, state, shape, text, is_failure(event))
             )
             count += 1
         self.count = count

@@ -14,6 +14,7 @@ import inspect
 import json
 import math
 import re
+import sys
 import types
 from enum import Enum
 from operator import attrgetter
@@ -56,7 +57,9 @@ class _String:
     def check(self, value: Any, name: str) -> Any:
         if isinstance(value, str):
             return value
-        raise InvalidEventError(f"field {name!r} must be a string; got {_describe(value)}")
+        raise InvalidEventError(
+            f"field {name!r} must be a string; got {_describe(value)}", path=(name,), value=value
+        )
 
     def schema(self) -> dict[str, Any]:
         return {"type": "string"}
@@ -72,7 +75,9 @@ class _Integer:
         if value is None and self.nullable:
             return value
         allowed = "an integer or null" if self.nullable else "an integer"
-        raise InvalidEventError(f"field {name!r} must be {allowed}; got {_describe(value)}")
+        raise InvalidEventError(
+            f"field {name!r} must be {allowed}; got {_describe(value)}", path=(name,), value=value
+        )
 
     def schema(self) -> dict[str, Any]:
         return {"type": ["integer", "null"] if self.nullable else "integer"}
@@ -93,7 +98,9 @@ class _Choice:
             return self.members[value]
         raise InvalidEventError(
             f"field {name!r} must be one of {_listed(self.names)} ({_a(self.enum.__name__)}); "
-            f"got {_describe(value)}"
+            f"got {_describe(value)}",
+            path=(name,),
+            value=value,
         )
 
     def schema(self) -> dict[str, Any]:
@@ -123,10 +130,16 @@ class _Metadata:
             return value
         # Not plainly valid: find what is wrong, or accept subclasses of the scalar types.
         if not isinstance(value, dict):
-            raise InvalidEventError(f"field {name!r} must be an object; got {_describe(value)}")
+            raise InvalidEventError(
+                f"field {name!r} must be an object; got {_describe(value)}",
+                path=(name,),
+                value=value,
+            )
         for key, item in value.items():
             if not isinstance(key, str):
-                raise InvalidEventError(f"{name} keys must be strings; got {_describe(key)}")
+                raise InvalidEventError(
+                    f"{name} keys must be strings; got {_describe(key)}", path=(name,), value=key
+                )
             if isinstance(item, (str, int)) or item is None:
                 continue
             if isinstance(item, float):
@@ -134,11 +147,15 @@ class _Metadata:
                     continue
                 raise InvalidEventError(
                     f"{name}[{key!r}] is {item!r}, which JSON cannot carry; "
-                    "numbers must be finite (write it as a string or null instead)"
+                    "numbers must be finite (write it as a string or null instead)",
+                    path=(name, key),
+                    value=item,
                 )
             raise InvalidEventError(
                 f"{name}[{key!r}] must be a string, number, boolean or null; got "
-                f"{_describe(item)} (encode nested values as a JSON string)"
+                f"{_describe(item)} (encode nested values as a JSON string)",
+                path=(name, key),
+                value=item,
             )
         return value
 
@@ -196,7 +213,10 @@ def _kind_of(annotation: Any) -> _Kind:
 
 
 def _attribute_docs(cls: type) -> tuple[str, dict[str, str]]:
-    """Read the summary line and the ``Attributes:`` section of a class's docstring."""
+    """Read the summary line and the ``Attributes:`` section of a class's docstring.
+
+    Each entry is ``name (type): description``, as Napoleon reads it; the type is left out.
+    """
     lines = inspect.cleandoc(cls.__doc__ or "").splitlines()
     summary = lines[0] if lines else ""
     docs: dict[str, str] = {}
@@ -204,7 +224,7 @@ def _attribute_docs(cls: type) -> tuple[str, dict[str, str]]:
     for line in lines:
         if line.strip() == "Attributes:":
             inside = True
-        elif inside and (entry := re.fullmatch(r" {4}(\w+): (.*)", line)):
+        elif inside and (entry := re.fullmatch(r" {4}(\w+)(?: \(.+?\))?: (.*)", line)):
             current = entry.group(1)
             docs[current] = entry.group(2)
         elif inside and current and line.startswith(" " * 8):
@@ -258,52 +278,196 @@ def decode(cls: type[_Event], data: Any) -> _Event:
         return data
     name = cls.__name__
     if isinstance(data, (str, bytes, bytearray)):
-        data = _parse_json(data, name)
+        data = _decode_text(data)
     elif not isinstance(data, dict):
         raise InvalidEventError(
             f"cannot read {_a(name)} from {_describe(data)}; "
-            f"expected JSON text (str, or UTF-8 bytes), a dict or {_a(name)}"
+            f"expected JSON text (str, or UTF-8 bytes), a dict or {_a(name)}",
+            value=data,
         )
     if not isinstance(data, dict):
-        raise InvalidEventError(f"{_a(name)} is a JSON object; got {_describe(data)}")
+        raise InvalidEventError(f"{_a(name)} is a JSON object; got {_describe(data)}", value=data)
     spec = _spec_of(cls)
     if unknown := [key for key in data if key not in spec.names]:
         raise InvalidEventError(
-            f"unknown field {_listed(unknown)} in {_a(name)}; its fields are {_listed(spec.names)}"
+            f"unknown field {_listed(unknown)} in {_a(name)}; its fields are {_listed(spec.names)}",
+            path=(unknown[0],),
+            value=data[unknown[0]],
         )
     if missing := [key for key in spec.names if key in spec.required and key not in data]:
-        raise InvalidEventError(f"missing required field {_listed(missing)} of {_a(name)}")
+        raise InvalidEventError(
+            f"missing required field {_listed(missing)} of {_a(name)}", path=(missing[0],)
+        )
     return cls(**data)
 
 
-def _parse_json(text: str | bytes | bytearray, name: str) -> Any:
-    if not isinstance(text, str):
-        # RFC 8259: JSON between systems is UTF-8. json.loads would also guess UTF-16 and 32.
-        try:
-            text = text.decode("utf-8")
-        except UnicodeDecodeError as error:
-            raise InvalidEventError(
-                f"not UTF-8 text: byte {text[error.start]:#04x} at position {error.start} "
-                f"({error.reason})"
-            ) from None
-    try:
-        return loads(text)
-    except json.JSONDecodeError as error:
+# The one JSON decoder: every reader of events parses text through parse_json().
+
+# The limits of parse_json(), documented at the public face (elastic_events.MAX_DEPTH...).
+MAX_DEPTH = 100
+MAX_LENGTH = 1 << 24
+
+_STRINGS = re.compile(r'"(?:[^"\\]|\\.)*"')
+_BRACKETS = re.compile(r"[][{}]")
+
+
+def _unique_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    data = dict(pairs)
+    if len(data) != len(pairs):
+        twice = _first_repeated(key for key, _ in pairs)
         raise InvalidEventError(
-            f"not valid JSON for {_a(name)}: {error.msg} "
-            f"at line {error.lineno}, column {error.colno} (character {error.pos})"
-        ) from None
+            f"not valid JSON: the key {twice!r} appears twice in one object (readers disagree "
+            "on which one counts); keep only one",
+            reason=f"the key {twice!r} appears twice in one object",
+            value=twice,
+        )
+    return data
+
+
+def _first_repeated(keys: Iterable[str]) -> str:
+    seen: set[str] = set()
+    for key in keys:
+        if key in seen:
+            return key
+        seen.add(key)
+    raise AssertionError("no key repeats")  # pragma: no cover - called only when one does
 
 
 def _reject_constant(constant: str) -> Any:
     # Python's json reads NaN and Infinity, which RFC 8259 does not allow.
-    raise InvalidEventError(f"{constant} is not JSON (RFC 8259 numbers must be finite)")
+    raise InvalidEventError(
+        f"not valid JSON: {constant} is not a JSON value (RFC 8259 numbers are finite); "
+        f"use a number, or a string such as {constant!r}",
+        reason=f"{constant} is not a JSON value",
+        value=constant,
+    )
 
 
-#: Parse JSON text as RFC 8259 does: NaN and the infinities are errors
-#: (:class:`InvalidEventError`), as is malformed text (:class:`json.JSONDecodeError`). One shared
-#: decoder: ``json.loads(text, parse_constant=...)`` would build a decoder per call.
-loads = json.JSONDecoder(parse_constant=_reject_constant).decode
+def _finite_float(text: str) -> float:
+    number = float(text)
+    if math.isinf(number):
+        shown = text if len(text) <= 40 else text[:37] + "..."
+        raise InvalidEventError(
+            f"not valid JSON here: the number {shown} is too large for a float, which reads it "
+            "as infinity (RFC 8259 numbers are finite); write it as a string",
+            reason="a number too large for a float",
+            value=text,
+        )
+    return number
+
+
+_decode_json = json.JSONDecoder(
+    object_pairs_hook=_unique_keys, parse_constant=_reject_constant, parse_float=_finite_float
+).decode
+
+
+def parse_json(text: str | bytes | bytearray) -> object:
+    """Parse one JSON document as every reader of elastic_events does.
+
+    ``deserialize()``, :class:`~elastic_events.EventLog`, ``elastic-events validate`` and the
+    Sphinx directives all read JSON through this one function, so they accept and reject the
+    same documents. The policy:
+
+    * RFC 8259 JSON; bytes must be UTF-8 (a leading byte order mark is ignored);
+    * no ``NaN``, ``Infinity`` or ``-Infinity``, and no number too large for a float;
+    * no key twice in one object (readers of JSON disagree on which one counts);
+    * at most :data:`MAX_DEPTH` levels of nesting and :data:`MAX_LENGTH` characters;
+    * integers of at most as many digits as Python converts (4300 by default).
+
+    Args:
+        text: The JSON text: ``str``, or UTF-8 ``bytes`` or ``bytearray``.
+
+    Returns:
+        What the text holds, as a dict, list, str, int, float, bool or None.
+
+    Raises:
+        InvalidEventError: The text breaks the policy; ``reason``, ``value``, and for a syntax
+            error ``line`` and ``column``, say how and where.
+
+    Example:
+        >>> from elastic_events import InvalidEventError, parse_json
+        >>> parse_json('{"name": "started", "metadata": {"rank": 0}}')
+        {'name': 'started', 'metadata': {'rank': 0}}
+        >>> try:
+        ...     parse_json('{"name": "a",\\n "name": "b"}')
+        ... except InvalidEventError as error:
+        ...     print(error.reason)
+        the key 'name' appears twice in one object
+        >>> try:
+        ...     parse_json('{"name": "a",\\n "rank": }')
+        ... except InvalidEventError as error:
+        ...     print(error.line, error.column, error.reason)
+        2 10 Expecting value
+
+    .. versionadded:: 0.2
+    """
+    return _decode_text(text)
+
+
+def _decode_text(text: str | bytes | bytearray) -> Any:
+    """:func:`parse_json`, typed for the readers in this package that index its result."""
+    if not isinstance(text, str):
+        raw = text
+        try:
+            text = raw.decode("utf-8")
+        except UnicodeDecodeError as error:
+            byte = bytes(raw[error.start : error.start + 1])
+            raise InvalidEventError(
+                f"not UTF-8 text: byte {byte[0]:#04x} at position {error.start} ({error.reason})",
+                reason=f"not UTF-8 text ({error.reason})",
+                value=byte,
+            ) from None
+    if text.startswith("\ufeff"):
+        text = text[1:]
+    if len(text) > MAX_LENGTH:
+        raise InvalidEventError(
+            f"not read: {len(text):,} characters of JSON, more than the {MAX_LENGTH:,} a "
+            "document may have",
+            reason="longer than MAX_LENGTH",
+        )
+    if text.count("[") + text.count("{") > MAX_DEPTH and _too_deep(text):
+        raise InvalidEventError(
+            f"not read: the JSON nests arrays and objects more than {MAX_DEPTH} levels deep",
+            reason="nested deeper than MAX_DEPTH",
+        )
+    try:
+        return _decode_json(text)
+    except InvalidEventError:
+        raise
+    except json.JSONDecodeError as error:
+        raise InvalidEventError(
+            f"not valid JSON: {error.msg} at line {error.lineno}, column {error.colno}",
+            reason=error.msg,
+            line=error.lineno,
+            column=error.colno,
+        ) from None
+    except ValueError as error:  # An integer of more digits than int() converts.
+        raise InvalidEventError(
+            f"not read: an integer of more than {_max_digits()} digits ({error})",
+            reason="an integer of too many digits",
+        ) from None
+    except RecursionError:  # Only with a recursion limit set far below Python's default.
+        raise InvalidEventError(
+            "not read: the JSON nests too deeply for this interpreter's recursion limit",
+            reason="nested deeper than the recursion limit",
+        ) from None
+
+
+def _too_deep(text: str) -> bool:
+    """Whether *text* nests brackets deeper than MAX_DEPTH, outside of its strings."""
+    depth = 0
+    for bracket in _BRACKETS.findall(_STRINGS.sub("", text)):
+        if bracket in "[{":
+            depth += 1
+            if depth > MAX_DEPTH:
+                return True
+        else:
+            depth -= 1
+    return False
+
+
+def _max_digits() -> int:
+    return sys.get_int_max_str_digits() or 4300
 
 
 def _a(noun: str) -> str:
@@ -314,7 +478,7 @@ def _listed(names: Iterable[str]) -> str:
     return ", ".join(map(repr, names))
 
 
-def json_schema(event_class: type) -> dict[str, Any]:
+def json_schema(event_class: type) -> dict[str, object]:
     """Return the JSON Schema (draft 2020-12) of ``event_class``'s JSON, for log pipelines.
 
     Generated from the dataclass, so it follows the code: every line that ``serialize()`` writes

@@ -193,7 +193,9 @@ def test_show_prints_a_table_in_log_order_without_a_time_column_when_no_event_ha
         ["5", "AGENT", "timer"],
         ["6", "RUNNING", "dynamic_rendezvous.py:DynamicRendezvousHandler.next_rendezvous"],
     ]
-    assert "gpu-node-0.cluster.internal rank 1  run_id=llama-ft-7f3a worker_id=48213" in lines[2]
+    # The node is the agent's (group_rank); the worker's own global_rank is a detail.
+    node = "gpu-node-0.cluster.internal rank 0  run_id=llama-ft-7f3a global_rank=1 worker_id"
+    assert node in lines[2]
     assert lines[6].endswith(
         "run_id=llama-ft-7f3a The node 'gpu-node-0.cluster.internal_48190_0' has joined round 1 "
         "of the rendezvous 'llama-ft-7f3a' as rank 0 in a world of size 2."

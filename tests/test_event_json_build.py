@@ -19,8 +19,8 @@ from sphinx.testing.util import SphinxTestApp
 import elastic_events
 from elastic_events import Event, EventSource, NodeState, RdzvEvent, json_schema
 from sphinxext import event_json
-from sphinxext._event_json.deps import defining_module, dependency_files
-from sphinxext._event_json.render import pretty_json
+from sphinxext.event_json._deps import defining_module, dependency_files
+from sphinxext.event_json._render import pretty_json
 from tests.sphinx_builds import (
     ROOTS,
     html_of_serial_and_parallel_builds,
@@ -82,7 +82,7 @@ def test_setup_returns_the_version_and_parallel_safety() -> None:
     app = RecordingApp()
     assert event_json.setup(app) == {  # type: ignore[arg-type]
         "version": elastic_events.__version__,
-        "env_version": 2,
+        "env_version": 3,
         "parallel_read_safe": True,
         "parallel_write_safe": True,
     }
@@ -90,6 +90,9 @@ def test_setup_returns_the_version_and_parallel_safety() -> None:
     assert registered >= {
         ("add_directive", "event-json"),
         ("add_directive", "event-schema"),
+        ("add_directive", "event-log"),
+        ("add_directive", "event-timeline"),
+        ("add_css_file", "event_json.css"),
         ("add_config_value", "event_json_indent"),
     }
     assert ("connect", ("config-inited", event_json._check_config)) in app.calls
@@ -428,9 +431,10 @@ BAD_CASES: dict[str, tuple[str, str | None, str]] = {
     "duplicate-key": (
         "json",
         None,
-        "event-json: invalid JSON: the key 'name' appears twice in one object; keep only one",
+        "event-json: not valid JSON: the key 'name' appears twice in one object (readers "
+        "disagree on which one counts); keep only one",
     ),
-    "nan": ("json", None, "event-json: invalid JSON: NaN is not a JSON value"),
+    "nan": ("json", None, "event-json: not valid JSON: NaN is not a JSON value"),
     "schema-unknown-class": ("class", None, "event-schema: unknown event class 'Events'"),
 }
 

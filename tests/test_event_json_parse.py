@@ -20,15 +20,17 @@ from pygments.lexers import JsonLexer
 
 import elastic_events
 from elastic_events import Event, EventSource, NodeState, RdzvEvent, json_schema
-from sphinxext._event_json import content, deps, render
-from sphinxext._event_json.content import (
+from sphinxext.event_json import _content as content
+from sphinxext.event_json import _deps as deps
+from sphinxext.event_json import _render as render
+from sphinxext.event_json._content import (
     ContentError,
     parse_constructor,
     parse_event,
     resolve_class,
     serialize_checked,
 )
-from sphinxext._event_json.render import (
+from sphinxext.event_json._render import (
     indented_json,
     json_type,
     link_top_level_keys,
@@ -121,16 +123,18 @@ def test_leading_blank_lines_count_for_the_json_position() -> None:
     [
         (
             '{"name": "x", "source": "WORKER", "name": "y"}',
-            "invalid JSON: the key 'name' appears twice in one object; keep only one",
+            "not valid JSON: the key 'name' appears twice in one object (readers disagree on "
+            "which one counts); keep only one",
         ),
         (
             '{"name": "x", "source": "WORKER", "metadata": {"loss": NaN}}',
-            "invalid JSON: NaN is not a JSON value; use a number, or a string such as 'NaN'",
+            "not valid JSON: NaN is not a JSON value (RFC 8259 numbers are finite); use a "
+            "number, or a string such as 'NaN'",
         ),
         (
             '{"name": "x", "source": "WORKER", "metadata": {"loss": -Infinity}}',
-            "invalid JSON: -Infinity is not a JSON value; use a number, or a string such as "
-            "'-Infinity'",
+            "not valid JSON: -Infinity is not a JSON value (RFC 8259 numbers are finite); use a "
+            "number, or a string such as '-Infinity'",
         ),
         (
             '{"name": "x"} {}',
@@ -164,7 +168,7 @@ def test_json_that_python_would_accept_but_json_does_not_is_rejected(
 def test_input_beyond_the_parsers_limits_is_a_mistake_not_a_crash(text: str) -> None:
     error = error_of(text)
     assert error.subtype in {"json", "expression"}
-    assert error.message.startswith(("invalid JSON", "invalid expression", "the expression"))
+    assert error.message.startswith(("not read: ", "invalid expression", "the expression"))
 
 
 @pytest.mark.parametrize(

@@ -15,10 +15,8 @@ import pytest
 from bs4 import BeautifulSoup, Tag
 from sphinx.testing.util import SphinxTestApp
 
-from elastic_events import EventLog
-from elastic_events._cli import event_filter
-from elastic_events._timeline import Timeline
-from sphinxext import event_log
+from elastic_events import EventFilter, EventLog, Timeline
+from sphinxext.event_json import _timelines
 from tests.sphinx_builds import (
     ROOTS,
     html_of_serial_and_parallel_builds,
@@ -71,28 +69,12 @@ def svgs(page: BeautifulSoup) -> list[ET.Element]:
 
 def timeline_of(path: Path, run_id: str | None = None) -> Timeline:
     """The timeline the command draws of *path* (``elastic-events timeline --run-id``)."""
-    keep = event_filter(run_id=run_id)
+    keep = EventFilter(run_id=run_id)
     with path.open("rb") as stream:
-        return Timeline(line for line in EventLog(stream) if line.event and keep(line.event))
+        return Timeline(line for line in EventLog(stream) if keep(line))
 
 
 # --- registration --------------------------------------------------------------------------
-
-
-def test_event_json_setup_registers_the_log_directives_and_their_css() -> None:
-    calls: list[tuple[str, object]] = []
-
-    class App:
-        def __getattr__(self, name: str) -> Callable[..., None]:
-            return lambda *args, **kwargs: calls.append((name, args[0]))
-
-    event_log.register(App())  # type: ignore[arg-type]
-    assert calls == [
-        ("add_directive", "event-log"),
-        ("add_directive", "event-timeline"),
-        ("add_css_file", "event_json.css"),
-        ("connect", "builder-inited"),
-    ]
 
 
 # --- event-log -----------------------------------------------------------------------------
@@ -241,7 +223,7 @@ def test_timeline_is_inline_well_formed_svg_labelled_for_screen_readers(
 
 def test_the_stylesheet_recolours_every_themable_class_in_both_dark_modes() -> None:
     """Each class of the timeline's themable elements has a rule for Furo's "dark" and "auto"."""
-    css = (event_log.STATIC / "event_json.css").read_text(encoding="utf-8")
+    css = (_timelines.STATIC / "event_json.css").read_text(encoding="utf-8")
     dark = css.split("\n@media screen {\n", 1)[1].split("\n}\n", 1)[0]
     auto = css.split("\n@media screen and (prefers-color-scheme: dark) {\n", 1)[1]
     auto = auto.split("\n}\n", 1)[0]

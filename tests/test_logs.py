@@ -131,11 +131,12 @@ def test_binary_garbage_with_a_brace_is_a_bad_line_and_without_one_another_line(
 
 def test_nan_and_infinity_are_not_json() -> None:
     assert error_of('{"name": "x", "source": "AGENT", "timestamp": NaN}') == (
-        "NaN is not JSON (RFC 8259 numbers must be finite)"
+        "not valid JSON: NaN is not a JSON value (RFC 8259 numbers are finite); use a number, "
+        "or a string such as 'NaN'"
     )
     assert error_of('{"name": "x", "source": "AGENT", "metadata": {"t": 1e999}}') == (
-        "metadata['t'] is inf, which JSON cannot carry; numbers must be finite "
-        "(write it as a string or null instead)"
+        "not valid JSON here: the number 1e999 is too large for a float, which reads it as "
+        "infinity (RFC 8259 numbers are finite); write it as a string"
     )
 
 

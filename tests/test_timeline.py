@@ -6,8 +6,8 @@ import xml.etree.ElementTree as ET
 
 import pytest
 
-from elastic_events import Event, EventLog, EventSource, LogLine, NodeState, RdzvEvent
-from elastic_events._timeline import STATE_COLOURS, Timeline, node_of, state_of
+from elastic_events import Event, EventLog, EventSource, LogLine, NodeState, RdzvEvent, Timeline
+from elastic_events._timeline import STATE_COLOURS
 
 SVG = "{http://www.w3.org/2000/svg}"
 
@@ -255,28 +255,6 @@ def test_several_nodes_on_one_host_each_get_a_lane() -> None:
     )
     labels = [lane.label for lane in Timeline(EventLog(lines)).lanes]
     assert labels == ["host #0", "host #1", "host #?"]
-
-
-@pytest.mark.parametrize(
-    ("event", "state"),
-    [
-        (RdzvEvent("n", "r", "m", "h", 1, NodeState.INIT), "INIT"),
-        (Event("torchelastic.worker.status.TERMINATED", EventSource.WORKER), "FAILED"),
-        (Event("torchelastic.worker.status.RENDEZVOUS", EventSource.AGENT), "RUNNING"),
-        (Event("x", EventSource.AGENT, metadata={"state": "SUCCEEDED"}), "SUCCEEDED"),
-        (Event("timer expired", EventSource.AGENT), "OTHER"),
-    ],
-)
-def test_state_of_an_event_is_its_node_state_or_its_torchelastic_state(
-    event: Event | RdzvEvent, state: str
-) -> None:
-    assert state_of(event) == state
-
-
-def test_node_of_an_agent_event_is_its_host_and_group_rank() -> None:
-    event = Event("e", EventSource.AGENT, metadata={"hostname": "h", "group_rank": 3})
-    assert node_of(event) == ("h", None, 3)
-    assert node_of(Event("e", EventSource.AGENT, metadata={"group_rank": True})) == ("", None, None)
 
 
 def test_order_ticks_are_the_first_event_then_round_numbers() -> None:

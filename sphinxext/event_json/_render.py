@@ -9,6 +9,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from elastic_events import parse_json
+
 
 def pretty_json(line: str, indent: int = 2) -> str:
     """Pretty-print one serialized event, keeping the wire key order and non-ASCII text as is.
@@ -19,7 +21,7 @@ def pretty_json(line: str, indent: int = 2) -> str:
       "rank": null
     }
     """
-    return indented_json(json.loads(line), indent)
+    return indented_json(parse_json(line), indent)
 
 
 _ENCODER = json.JSONEncoder(ensure_ascii=False)
@@ -51,30 +53,21 @@ def indented_json(value: Any, indent: int = 2) -> str:
 
 
 def _write(value: Any, parts: list[str], step: str, newline: str) -> None:
-    if isinstance(value, dict):
+    if isinstance(value, (dict, list)):
+        opening, closing = "{}" if isinstance(value, dict) else "[]"
         if not value:
-            parts.append("{}")
+            parts.append(opening + closing)
             return
         inner = newline + step
-        separator = "{" + inner
-        for key, item in value.items():
+        separator = opening + inner
+        for key, item in value.items() if isinstance(value, dict) else enumerate(value):
             parts.append(separator)
-            parts.append(_ENCODER.encode(str(key)))
-            parts.append(": ")
+            if opening == "{":
+                parts.append(_ENCODER.encode(str(key)))
+                parts.append(": ")
             _write(item, parts, step, inner)
             separator = "," + inner
-        parts.append(newline + "}")
-    elif isinstance(value, list):
-        if not value:
-            parts.append("[]")
-            return
-        inner = newline + step
-        separator = "[" + inner
-        for item in value:
-            parts.append(separator)
-            _write(item, parts, step, inner)
-            separator = "," + inner
-        parts.append(newline + "]")
+        parts.append(newline + closing)
     elif value is None or isinstance(value, bool):
         parts.append(_CONSTANTS[value])
     else:

@@ -1,0 +1,275 @@
+"""Views of a log's events: the one definition of an event's state, node and failure, the filter,
+and the rows of a table.
+
+``elastic-events show`` and ``timeline``, :class:`~elastic_events.Timeline` and the Sphinx
+directives all call these; none of them derives a state, a node or a rank of its own.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from elastic_events._logs import LogLine
+from elastic_events._model import Event, EventSource, RdzvEvent
+
+# The states of a failure, documented at the public face (elastic_events.FAILURE_STATES).
+FAILURE_STATES = frozenset({"FAILED", "UNHEALTHY"})
+
+# torchelastic names its agent and worker events "torchelastic.worker.status.<STATE>" and puts
+# the same state in their metadata (torch/distributed/elastic/agent/server/api.py,
+# SimpleElasticAgent._construct_event).
+_STATUS_PREFIX = "torchelastic.worker.status."
+
+
+def event_state(event: Event | RdzvEvent) -> str | None:
+    """The state an event reports, upper-case; ``None`` when it reports none.
+
+    That is the ``node_state`` of a rendezvous event; for an agent or worker event, the
+    ``state`` of its metadata, or else the state its torchelastic name ends in.
+
+    Example:
+        >>> from elastic_events import Event, event_state
+        >>> event_state(Event("torchelastic.worker.status.FAILED", "AGENT"))
+        'FAILED'
+        >>> event_state(Event("step", "WORKER", metadata={"state": "running"}))
+        'RUNNING'
+        >>> print(event_state(Event("step", "WORKER")))
+        None
+
+    .. versionadded:: 0.2
+    """
+    if isinstance(event, RdzvEvent):
+        return event.node_state.name
+    state = event.metadata.get("state")
+    if isinstance(state, str):
+        return state.upper()
+    if event.name.startswith(_STATUS_PREFIX):
+        return event.name[len(_STATUS_PREFIX) :].upper() or None
+    return None
+
+
+def is_failure(event: Event | RdzvEvent) -> bool:
+    """Whether an event reports a failure: its state is one of :data:`FAILURE_STATES`.
+
+    Example:
+        >>> from elastic_events import Event, is_failure
+        >>> is_failure(Event("torchelastic.worker.status.TERMINATED", "WORKER"))
+        False
+
+    .. versionadded:: 0.2
+    """
+    return event_state(event) in FAILURE_STATES
+
+
+@dataclass(frozen=True, slots=True)
+class Node:
+    """The node (one agent, on one host) that recorded an event, as far as the event tells.
+
+    Attributes:
+        host (str): The host name; ``""`` when the event does not say.
+        local_id (int | None): The rendezvous ``local_id`` that tells apart the agents of one
+            host, where known.
+        rank (int | None): The node's rank in the rendezvous (torchelastic's ``group_rank``),
+            where known.
+
+    .. versionadded:: 0.2
+    """
+
+    host: str
+    local_id: int | None
+    rank: int | None
+
+
+def event_node(event: Event | RdzvEvent) -> Node:
+    """The node that recorded an event: its host, local id and node rank.
+
+    The rank is the node's: a rendezvous event's ``rank``, an agent or worker event's
+    ``group_rank``. A worker's own ``global_rank`` is the worker's, not the node's.
+
+    Example:
+        >>> from elastic_events import Event, event_node
+        >>> event_node(Event("torchelastic.worker.status.FAILED", "WORKER",
+        ...                  metadata={"hostname": "node-1", "group_rank": 1, "global_rank": 3}))
+        Node(host='node-1', local_id=None, rank=1)
+
+    .. versionadded:: 0.2
+    """
+    if isinstance(event, RdzvEvent):
+        return Node(event.hostname, event.local_id, event.rank)
+    host = event.metadata.get("hostname")
+    rank = event.metadata.get("group_rank")
+    return Node(
+        host if isinstance(host, str) else "",
+        None,
+        rank if isinstance(rank, int) and not isinstance(rank, bool) else None,
+    )
+
+
+def event_traceback(event: Event | RdzvEvent) -> str:
+    """The Python traceback an event carries, or ``""``.
+
+    That is a rendezvous event's ``error_trace``, or an agent or worker event's ``raw_error``
+    when it is a traceback (torchelastic also puts a worker's error file there, as JSON).
+
+    Example:
+        >>> from elastic_events import Event, event_traceback
+        >>> event_traceback(Event("torchelastic.worker.status.FAILED", "AGENT",
+        ...     metadata={"raw_error": "Traceback (most recent call last):\\n..."}))
+        'Traceback (most recent call last):\\n...'
+
+    .. versionadded:: 0.2
+    """
+    if isinstance(event, RdzvEvent):
+        return event.error_trace
+    raw = event.metadata.get("raw_error")
+    return raw if isinstance(raw, str) and raw.startswith("Traceback") else ""
+
+
+def _run_id(event: Event | RdzvEvent) -> object:
+    return event.run_id if isinstance(event, RdzvEvent) else event.metadata.get("run_id")
+
+
+@dataclass(frozen=True)
+class EventFilter:
+    """A test that the lines of a log pass when their event matches every filter given.
+
+    ``elastic-events show --name --source --state --run-id``, ``timeline`` and the directives'
+    options of the same names are this filter.
+
+    Args:
+        name: A glob the event name must match (``*``, ``?``, ``[...]``).
+        source: ``AGENT`` or ``WORKER``, in any case: agent or worker events of that source only.
+        state: The state the event reports (:func:`event_state`), in any case.
+        run_id: The run (rendezvous) id.
+
+    Raises:
+        ValueError: *source* is not an event source.
+
+    Example:
+        >>> from elastic_events import EventFilter, EventLog
+        >>> failed = EventFilter(state="failed")
+        >>> lines = EventLog([
+        ...     '{"name": "torchelastic.worker.status.FAILED", "source": "AGENT"}',
+        ...     '{"name": "torchelastic.worker.status.SUCCEEDED", "source": "AGENT"}',
+        ... ])
+        >>> [line.number for line in lines if failed(line)]
+        [1]
+
+    .. versionadded:: 0.2
+    """
+
+    name: str | None = None
+    source: str | None = None
+    state: str | None = None
+    run_id: str | None = None
+    _pattern: re.Pattern[str] | None = field(init=False, repr=False, compare=False, default=None)
+
+    def __post_init__(self) -> None:
+        if self.source is not None and self.source.upper() not in EventSource.__members__:
+            allowed = ", ".join(EventSource.__members__)
+            raise ValueError(f"unknown source {self.source!r}; expected one of {allowed}")
+        if self.name is not None:
+            import fnmatch  # Only where a name is filtered: it costs an import at start-up.
+
+            object.__setattr__(self, "_pattern", re.compile(fnmatch.translate(self.name)))
+
+    def __call__(self, line: LogLine) -> bool:
+        """Whether *line* holds an event that matches every filter given."""
+        event = line.event
+        if event is None:
+            return False
+        if self._pattern is not None and self._pattern.match(event.name) is None:
+            return False
+        if self.source is not None and not (
+            isinstance(event, Event) and event.source.name == self.source.upper()
+        ):
+            return False
+        if self.state is not None and event_state(event) != self.state.upper():
+            return False
+        return self.run_id is None or _run_id(event) == self.run_id
+
+
+# The columns of a table of events, documented at the public face (elastic_events.TABLE_COLUMNS).
+TABLE_COLUMNS = {
+    "LINE": "Line",
+    "TIME": "Time",
+    "SOURCE/STATE": "Source / state",
+    "NAME": "Name",
+    "NODE": "Node",
+    "DETAILS": "Details",
+}
+
+# Shown elsewhere in the row (hostname, node rank), or said by the name (state), or nested JSON.
+_NOT_DETAILS = frozenset({"hostname", "state", "metadata", "group_rank"})
+_CONTROL = re.compile("[\x00-\x1f\x7f-\x9f]")
+
+
+def table_row(line: LogLine) -> dict[str, str]:
+    """The cells of the row of an event line in a table, by column (see :data:`TABLE_COLUMNS`).
+
+    Every cell is one line of plain text: control characters are shown as escapes. ``TIME`` is
+    ``""`` for torchelastic's timestamp 0.
+
+    Raises:
+        ValueError: *line* holds no event (it is a bad line).
+
+    Example:
+        >>> from elastic_events import EventLog, table_row
+        >>> [line] = EventLog(['{"name": "torchelastic.worker.status.FAILED", "source": '
+        ...     '"WORKER", "metadata": {"hostname": "node-1", "group_rank": 1, "global_rank": 3}}'])
+        >>> row = table_row(line)
+        >>> row["NODE"], row["DETAILS"]
+        ('node-1 rank 1', 'global_rank=3')
+
+    .. versionadded:: 0.2
+    """
+    event = line.event
+    if event is None:
+        raise ValueError(f"line {line.number} holds no event: {line.error}")
+    node = event_node(event)
+    if isinstance(event, RdzvEvent):
+        time, kind = "", event.node_state.name
+        details = event.message
+        if event.error_trace:
+            lines = [text for text in event.error_trace.splitlines() if text.strip()]
+            details += f" [{lines[-1].strip() if lines else ''}]"
+        details = f"run_id={event.run_id} {details}"
+    else:
+        time, kind = _time(event.timestamp), event.source.name
+        details = " ".join(
+            f"{key}={_fit(str(value), 60)}"
+            for key, value in event.metadata.items()
+            if value is not None and key not in _NOT_DETAILS
+        )
+    host = node.host or "?"
+    return {
+        "LINE": str(line.number),
+        "TIME": time,
+        "SOURCE/STATE": kind,
+        "NAME": _clean(event.name),
+        "NODE": _clean(host if node.rank is None else f"{host} rank {node.rank}"),
+        "DETAILS": _fit(_clean(details), 400),
+    }
+
+
+def _time(timestamp: int) -> str:
+    """A timestamp in milliseconds since the epoch as UTC; nothing for torchelastic's 0."""
+    if timestamp == 0:
+        return ""
+    import datetime  # Only for logs with times: it costs an import at start-up.
+
+    try:
+        when = datetime.datetime.fromtimestamp(timestamp / 1000, tz=datetime.timezone.utc)
+    except (OverflowError, OSError, ValueError):
+        return str(timestamp)
+    return when.strftime("%Y-%m-%d %H:%M:%S.%f")[:-3] + "Z"
+
+
+def _clean(text: str) -> str:
+    """One line of plain text: control characters (newlines, terminal escapes) made visible."""
+    return _CONTROL.sub(lambda match: repr(match.group())[1:-1], text)
+
+
+def _fit(text: str, width: int) -> str:
+    return text if len(text) <= width else text[: width - 1] + "\u2026"
