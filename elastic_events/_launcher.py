@@ -39,6 +39,11 @@ FIELDS = ("hostname", "pid", "run_id")
 #: The destination ``--events-file`` registers and hands to torchrun's ``--event-log-handler``.
 DESTINATION = "events_file"
 RENDEZVOUS = "dynamic_rendezvous"
+_EVENTS_FILE_HELP = (
+    "append every agent, worker and rendezvous event of this node to this file, one JSON line "
+    "each; {hostname}, {pid} and {run_id} (torchrun's --rdzv-id) are replaced, so the nodes of "
+    "a job can share a folder"
+)
 TROUBLE = 2
 
 
@@ -50,10 +55,13 @@ def add_command(commands: Any) -> None:
     """Add the ``torchrun`` subcommand to the ``elastic-events`` parser's subparsers."""
     # Every argument is torchrun's but our leading options, which run() reads itself: torchrun's
     # options must reach it untouched (argparse would reject them), so no "-" option here.
+    ours = _our_parser()
     parser = commands.add_parser(
         "torchrun",
         help="run torchrun with its events recorded through elastic_events",
-        description=_our_parser().description,
+        usage=ours.usage,
+        description=f"{ours.description} --events-file PATTERN: {_EVENTS_FILE_HELP}.",
+        epilog=ours.epilog,
         prefix_chars="+",
         add_help=False,
     )
@@ -82,9 +90,7 @@ def _our_parser() -> argparse.ArgumentParser:
     parser.add_argument(
         "--events-file",
         metavar="PATTERN",
-        help="append every agent, worker and rendezvous event of this node to this file, one "
-        "JSON line each; {hostname}, {pid} and {run_id} (torchrun's --rdzv-id) are replaced, "
-        "so the nodes of a job can share a directory",
+        help=_EVENTS_FILE_HELP,
     )
     return parser
 
