@@ -41,8 +41,8 @@ DESTINATION = "events_file"
 RENDEZVOUS = "dynamic_rendezvous"
 _EVENTS_FILE_HELP = (
     "append every agent, worker and rendezvous event of this node to this file, one JSON line "
-    "each; {hostname}, {pid} and {run_id} (torchrun's --rdzv-id) are replaced, so the nodes of "
-    "a job can share a folder"
+    "each; {hostname}, {pid} and {run_id} (the --rdzv-id of torchrun) are replaced, so the nodes "
+    "of a job can share a folder"
 )
 TROUBLE = 2
 
@@ -69,7 +69,7 @@ def add_command(commands: Any) -> None:
         "arguments",
         nargs=argparse.REMAINDER,
         metavar="[--events-file PATTERN] TORCHRUN-ARGS",
-        help="our options, then torchrun's (see elastic-events torchrun --help)",
+        help="our options first, then those of torchrun, which -h shows after ours",
     )
     parser.set_defaults(run=run)
 
@@ -81,8 +81,8 @@ def _our_parser() -> argparse.ArgumentParser:
         description="Run torchrun (torch.distributed.run) in this process with its agent, "
         "worker and rendezvous events recorded through elastic_events: --event-log-handler "
         "names one of our destinations (plugins included).",
-        epilog="Exit status: torchrun's; 2 also for a bad pattern, an events file that cannot "
-        "be opened, or no torch. torchrun's options follow.",
+        epilog="Exit status: that of torchrun; 2 also for a bad pattern, an events file that "
+        "cannot be opened, or no torch. The options of torchrun follow.",
         add_help=False,
         allow_abbrev=False,
     )

@@ -211,7 +211,8 @@ def test_without_torch_the_import_says_which_versions() -> None:
 def test_importing_the_package_and_its_command_never_imports_torch() -> None:
     code = (
         "import sys, elastic_events, elastic_events._cli, elastic_events._launcher, "
-        "elastic_events._plugins; elastic_events._cli._parser(); elastic_events.destinations(); "
+        "elastic_events._plugins; elastic_events._cli.build_parser(); "
+        "elastic_events.destinations(); "
         "print(sorted(m for m in sys.modules if m.split('.')[0] in ('torch', 'opentelemetry')))"
     )
     result = subprocess.run(
