@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import doctest
 import importlib.metadata
+import importlib.util
 import sys
 import warnings
 from pathlib import Path
@@ -57,11 +58,17 @@ templates_path: list[str] = []
 nitpicky = True  # `make html` passes -n too; set here so every way of building is nitpicky
 default_role = "py:obj"  # a bare `name` in reST is a cross-reference, never unformatted italics
 language = "en"
+# OpenTelemetry has no inventory to link to: its types in signatures stay unlinked.
+nitpick_ignore_regex = [("py:class", r"opentelemetry\..*")]
 
 # -- Autodoc, napoleon, type hints --------------------------------------------------------------
 autodoc_member_order = "bysource"
 autodoc_preserve_defaults = True
 autodoc_default_options = {"members": True}
+# The modules for torch and OpenTelemetry are documented even where those are not installed.
+autodoc_mock_imports = [
+    name for name in ("torch", "opentelemetry") if importlib.util.find_spec(name) is None
+]
 napoleon_google_docstring = True
 napoleon_numpy_docstring = False
 napoleon_use_ivar = False
@@ -82,7 +89,12 @@ python_use_unqualified_type_names = True
 # destinations as they were and puts them back afterwards: examples register handlers and add
 # destinations, and the next group must not see them, whatever the order.
 doctest_global_setup = """
+import importlib.util
 import elastic_events
+
+# Examples that need an optional dependency say :skipif: not HAVE_TORCH (or HAVE_OTEL_SDK).
+HAVE_TORCH = importlib.util.find_spec("torch") is not None
+HAVE_OTEL_SDK = all(importlib.util.find_spec(n) for n in ("opentelemetry", "opentelemetry.sdk"))
 
 _saved_destinations = {
     name: elastic_events.get_logging_handler(name) for name in elastic_events.destinations()

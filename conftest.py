@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib.util
 import logging
 from collections.abc import Iterator
 
@@ -10,6 +11,16 @@ import pytest
 from elastic_events import _destinations, _record
 
 _PRISTINE_HANDLERS = dict(_destinations._BUILT_IN)
+
+# The modules for optional dependencies are collected (for their doctests) only where those are.
+collect_ignore = [
+    path
+    for path, needs in [
+        ("elastic_events/torch.py", "torch"),
+        ("elastic_events/otel.py", "opentelemetry"),
+    ]
+    if importlib.util.find_spec(needs) is None
+]
 
 
 def _event_loggers() -> list[logging.Logger]:

@@ -19,7 +19,7 @@ import contextlib
 import os
 import sys
 
-from elastic_events import __version__
+from elastic_events import __version__, _launcher
 from elastic_events._logs import EventLog, LogLine
 from elastic_events._model import EventSource
 from elastic_events._timeline import Timeline
@@ -119,6 +119,8 @@ def build_parser() -> argparse.ArgumentParser:
     timeline.add_argument("--title", default="", help="the title of the picture")
     _add_filters(timeline)
     timeline.set_defaults(run=_timeline)
+
+    _launcher.add_command(commands)  # elastic-events torchrun: its own module, torch imported late
     return parser
 
 

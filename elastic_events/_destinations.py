@@ -17,6 +17,7 @@ import sys
 import threading
 
 import elastic_events as _public  # Look up public names at call time, so mock.patch works.
+from elastic_events import _plugins
 from elastic_events._errors import UnknownDestinationError
 
 TYPE_CHECKING = False
@@ -63,7 +64,7 @@ def destinations() -> tuple[str, ...]:
 
     .. versionadded:: 0.1
     """
-    return tuple(sorted(_handlers))
+    return tuple(sorted({*_handlers, *_plugins.names()}))  # Plugins are listed, not loaded.
 
 
 def get_logging_handler(destination: str = "null") -> logging.Handler:
@@ -93,10 +94,24 @@ def get_logging_handler(destination: str = "null") -> logging.Handler:
     try:
         return _handlers[destination]
     except (KeyError, TypeError):
+        handler = _plugin_handler(destination) if isinstance(destination, str) else None
+    if handler is None:
         raise UnknownDestinationError(
             f"unknown event destination {destination!r}; the known destinations are "
             f"{', '.join(map(repr, destinations()))} (add one with register_handler())"
         ) from None
+    return handler
+
+
+def _plugin_handler(destination: str) -> logging.Handler | None:
+    """The handler of the plugin named ``destination``, made and registered on first use."""
+    with _lock:
+        if destination not in _handlers:
+            plugin = _plugins.load(destination)
+            if plugin is None:
+                return None
+            register_handler(destination, plugin)
+        return _handlers[destination]
 
 
 def register_handler(destination: str, handler: logging.Handler) -> logging.Handler | None:

@@ -62,3 +62,22 @@ class UnknownDestinationError(KeyError):
     def __str__(self) -> str:
         # KeyError quotes its argument with repr(); a sentence reads better as it is.
         return str(self.args[0]) if self.args else ""
+
+
+class UnsupportedTorchError(RuntimeError):
+    """The installed PyTorch records its events in a way :mod:`elastic_events.torch` does not know.
+
+    Raised by :func:`elastic_events.torch.install`. The arguments are the message, the installed
+    torch version and the supported ``major.minor`` versions; the last two are also the
+    ``version`` and ``supported`` attributes.
+
+    .. versionadded:: 0.1
+    """
+
+    def __init__(self, message: str, version: str, supported: tuple[str, ...]) -> None:
+        super().__init__(message, version, supported)
+        self.version = version
+        self.supported = supported
+
+    def __str__(self) -> str:
+        return str(self.args[0])
