@@ -11,6 +11,7 @@ import traceback
 import elastic_events as _public  # Look up public names at call time, so mock.patch works.
 from elastic_events import _destinations
 from elastic_events._destinations import Sink, sinks
+from elastic_events._errors import UnknownDestinationError
 from elastic_events._model import Event, NodeState, RdzvEvent
 
 _unknown_reported: set[str] = set()
@@ -43,20 +44,32 @@ def record(event: Event | RdzvEvent, destination: str = "null") -> None:
     """
     try:
         sink = sinks[destination]
-    except (KeyError, TypeError):
+    except Exception:  # Not opened yet, unknown, unhashable, or a str whose __hash__ raises.
         sink = _open_or_fall_back(destination)
     if not sink.silent:
-        sink.emit(event)
+        sink.emit(event)  # Never raises.
 
 
-def _open_or_fall_back(destination: str) -> Sink:
+def _open_or_fall_back(destination: object) -> Sink:
     try:
-        return _destinations.open_sink(destination)
+        return _destinations.open_sink(destination)  # type: ignore[arg-type]
     except Exception as error:
-        if repr(destination) not in _unknown_reported:
-            _unknown_reported.add(repr(destination))
+        shown = _shown(destination)
+        if shown not in _unknown_reported:
+            _unknown_reported.add(shown)
+            if not isinstance(error, KeyError):  # Something else broke: say what.
+                error = UnknownDestinationError(f"cannot record to {shown}: {error!r}")
             logging.getLogger("elastic_events").error("%s; its events go to 'console'", error)
         return _destinations.open_sink("console")
+
+
+def _shown(value: object) -> str:
+    """repr() of a caller's object, or a stand-in when it raises or is too long to read."""
+    try:
+        shown = repr(value)
+    except Exception:
+        return f"<{type(value).__qualname__} object whose repr() raised>"
+    return shown if len(shown) <= 200 else shown[:197] + "..."
 
 
 def record_rdzv_event(event: RdzvEvent) -> None:
@@ -133,7 +146,8 @@ def construct_and_record_rdzv_event(
         )
     except Exception:
         _destinations.open_sink("dynamic_rendezvous").report_error(
-            f"construct_and_record_rdzv_event(run_id={run_id!r}, message={message!r}, ...)"
+            f"construct_and_record_rdzv_event(run_id={_shown(run_id)}, "
+            f"message={_shown(message)}, ...)"
         )
         return
     _public.record_rdzv_event(event)
