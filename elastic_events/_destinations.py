@@ -235,10 +235,8 @@ def _level_from_environment() -> int:
         return EVENT_LEVEL
     level: object = None
     with contextlib.suppress(ValueError):  # Beyond sys.get_int_max_str_digits().
-        if raw.isascii() and raw.isdigit():
-            level = int(raw)
-        else:
-            level = logging.getLevelName(raw.upper())
+        ascii_number = raw.isascii() and raw.isdigit()
+        level = int(raw) if ascii_number else logging.getLevelName(raw.upper())
     if isinstance(level, int) and not isinstance(level, bool):
         return level
     if raw not in _loglevel_reported:

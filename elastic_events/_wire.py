@@ -31,8 +31,13 @@ if TYPE_CHECKING:
     _Event = TypeVar("_Event")
 
     class _Kind(Protocol):
-        plain_types: tuple[type, ...]
-        plain: Callable[[Any], bool] | None
+        @property
+        def plain_types(self) -> tuple[type, ...]:
+            """The exact types of the values that encode() may write after plain() alone."""
+
+        @property
+        def plain(self) -> Callable[[Any], bool] | None:
+            """The rest of the fast check, for a value of a plain type; None when there is none."""
 
         def check(self, value: Any, name: str) -> Any:
             """Return ``value``, or its canonical form, or raise InvalidEventError."""
@@ -81,7 +86,7 @@ def _number_range() -> dict[str, Any]:
 class _String:
     #: The types that need no further look to be written as this kind (see _Spec.plain_types).
     plain_types: tuple[type, ...] = (str,)
-    plain = None  # The plain types say it all.
+    plain: Callable[[Any], bool] | None = None  # The plain types say it all.
 
     def check(self, value: Any, name: str) -> Any:
         if isinstance(value, str):
@@ -97,7 +102,7 @@ class _Integer:
 
     def __init__(self, nullable: bool) -> None:
         self.nullable = nullable
-        self.plain_types = (int, type(None)) if nullable else (int,)
+        self.plain_types: tuple[type, ...] = (int, type(None)) if nullable else (int,)
 
     @staticmethod
     def plain(value: Any) -> bool:
@@ -128,13 +133,13 @@ class _Integer:
 class _Choice:
     """A str enum, written as its member's name and read back from it."""
 
-    plain = None  # Only members have the plain type.
+    plain: Callable[[Any], bool] | None = None  # Only members have the plain type.
 
     def __init__(self, enum: type[Enum]) -> None:
         self.enum = enum
         self.members = dict(enum.__members__)  # EnumType.__members__ builds a proxy per read
         self.names = tuple(self.members)
-        self.plain_types = (enum,)
+        self.plain_types: tuple[type, ...] = (enum,)
 
     def check(self, value: Any, name: str) -> Any:
         if isinstance(value, self.enum):
@@ -158,31 +163,32 @@ _is_int = int.__instancecheck__  # C-level predicates for filter(); bools count 
 _is_float = float.__instancecheck__
 
 
-def _plainly_valid_metadata(value: Any, finite_checked: bool = False) -> bool:
+def _plain_metadata(value: Any) -> bool:
     """The common case, in a few C-level passes: string keys, values of exact scalar types,
-    integers in range and (unless the encoder checks it, ``finite_checked``) finite floats."""
-    if type(value) is not dict or not set(map(type, value)) <= {str}:
+    integers within ±MAX_NUMBER. Floats may be NaN or infinite: the encoder refuses those."""
+    if type(value) is not dict or not set(map(type, value)) <= _STR_ONLY:
         return False
     types = set(map(type, value.values()))
-    if not types <= _EXACT_NUMBERS:
-        return False
-    values = value.values()
-    if int in types:
-        ints = [*filter(_is_int, values)]
-        if not (-MAX_NUMBER <= min(ints) and max(ints) <= MAX_NUMBER):
-            return False
-    return finite_checked or float not in types or all(map(math.isfinite, filter(_is_float, values)))
+    # The sum of the magnitudes bounds each one; when it is over, the full check decides.
+    return types <= _EXACT_NUMBERS and (
+        int not in types or sum(map(abs, filter(_is_int, value.values()))) <= MAX_NUMBER
+    )
+
+
+def _plainly_valid_metadata(value: Any) -> bool:
+    """:func:`_plain_metadata`, and every float finite."""
+    return _plain_metadata(value) and all(map(math.isfinite, filter(_is_float, value.values())))
+
+
+_STR_ONLY = frozenset({str})
 
 
 class _Metadata:
     """A flat JSON object: string keys, scalar values, finite numbers within ±MAX_NUMBER."""
 
-    plain_types = (dict,)
-
-    @staticmethod
-    def plain(value: Any) -> bool:
-        # The encoder rejects NaN and the infinities itself (allow_nan=False).
-        return _plainly_valid_metadata(value, finite_checked=True)
+    plain_types: tuple[type, ...] = (dict,)
+    # What encode() checks; its encoder rejects NaN and the infinities itself (allow_nan=False).
+    plain = staticmethod(_plain_metadata)
 
     def check(self, value: Any, name: str) -> Any:
         if _plainly_valid_metadata(value):
@@ -375,7 +381,9 @@ def encode(event: Any) -> str:
     try:
         return _ENCODER.encode(fields)
     except (TypeError, ValueError) as error:  # Subclasses of the scalar types, doing odd things.
-        raise InvalidEventError(f"{type(event).__name__} cannot be written as JSON: {error}") from None
+        raise InvalidEventError(
+            f"{type(event).__name__} cannot be written as JSON: {error}"
+        ) from None
 
 
 def decode(cls: type[_Event], data: Any) -> _Event:

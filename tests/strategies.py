@@ -91,10 +91,12 @@ hostile_scalars = (
 )
 hostile_values = st.recursive(
     hostile_scalars,
-    lambda inner: st.lists(inner, max_size=3)
-    | st.tuples(inner)
-    | st.dictionaries(text | edge_integers | st.none(), inner, max_size=3)
-    | st.frozensets(st.integers(), max_size=2),
+    lambda inner: (
+        st.lists(inner, max_size=3)
+        | st.tuples(inner)
+        | st.dictionaries(text | edge_integers | st.none(), inner, max_size=3)
+        | st.frozensets(st.integers(), max_size=2)
+    ),
     max_leaves=6,
 )
 #: Keys a mutated metadata dict may get.
@@ -124,8 +126,20 @@ def mutations(draw: st.DrawFn, event: Event | RdzvEvent) -> str:
 number_literals = (
     integers.map(str)
     | finite_floats.map(repr)
-    | st.sampled_from(["12.0", "-0", "-0.0", "1E2", "1e308", "1e309", "-1e999", "2.5e-324",
-                       "1.7976931348623157e308", "1.7976931348623159e308"])  # fmt: skip
+    | st.sampled_from(
+        [
+            "12.0",
+            "-0",
+            "-0.0",
+            "1E2",
+            "1e308",
+            "1e309",
+            "-1e999",
+            "2.5e-324",
+            "1.7976931348623157e308",
+            "1.7976931348623159e308",
+        ]
+    )
     | st.integers(min_value=300, max_value=400).map(lambda digits: "9" * digits)
     | st.integers(min_value=LIMIT - 10, max_value=LIMIT + 10).map(str)
 )
@@ -134,9 +148,11 @@ number_literals = (
 def _json_texts(scalars: st.SearchStrategy[str]) -> st.SearchStrategy[str]:
     return st.recursive(
         scalars,
-        lambda inner: st.lists(inner, max_size=3).map(lambda items: f"[{', '.join(items)}]")
-        | st.dictionaries(text.map(json.dumps), inner, max_size=3).map(
-            lambda members: "{" + ", ".join(f"{k}: {v}" for k, v in members.items()) + "}"
+        lambda inner: (
+            st.lists(inner, max_size=3).map(lambda items: f"[{', '.join(items)}]")
+            | st.dictionaries(text.map(json.dumps), inner, max_size=3).map(
+                lambda members: "{" + ", ".join(f"{k}: {v}" for k, v in members.items()) + "}"
+            )
         ),
         max_leaves=4,
     )

@@ -170,7 +170,10 @@ def test_swapping_the_handler_while_threads_record_loses_no_event() -> None:
     assert swaps > 100  # the swapping thread did race the writers
     assert sum(seen.values()) == writers * per_writer
     assert set(seen.values()) == {1}
-    assert logging.getLogger("torchelastic-events-swapped").handlers in ([handlers[0]], [handlers[1]])
+    assert logging.getLogger("torchelastic-events-swapped").handlers in (
+        [handlers[0]],
+        [handlers[1]],
+    )
 
 
 @pytest.mark.skipif(not hasattr(os, "fork"), reason="fork() is POSIX")
