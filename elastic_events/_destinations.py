@@ -122,7 +122,8 @@ def register_handler(destination: str, handler: logging.Handler) -> logging.Hand
 
     Use it to add a destination or to replace the handler of an existing one, the built-in
     ones included. The change takes effect at once, even for a destination that events were
-    already recorded to. The previous handler is detached but not closed.
+    already recorded to, and loses nothing: an event recorded by another thread meanwhile goes
+    to the previous handler or to the new one. The previous handler is detached but not closed.
 
     Args:
         destination: The name: letters, digits, ``_`` and ``-``.

@@ -41,11 +41,12 @@ class EventFileHandler(logging.Handler):
     .. versionadded:: 0.1
     """
 
+    _identity: tuple[int, int]  # (st_dev, st_ino) of the open file, set by _open()
+
     def __init__(self, path: str | os.PathLike[str], level: int = logging.NOTSET) -> None:
         super().__init__(level)
         self.path = os.fspath(path)
         self._fd: int | None = None
-        self._identity: tuple[int, int] = (-1, -1)
         self._open()
 
     def _open(self) -> None:

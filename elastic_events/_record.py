@@ -22,10 +22,13 @@ def record(event: Event | RdzvEvent, destination: str = "null") -> None:
 
     Nothing is serialized when the destination drops events (``"null"``, the default), so
     recording there costs next to nothing. A failure never reaches the caller, because a training
-    job must not die for a log line: a handler that raises reports it through its
-    :meth:`~logging.Handler.handleError`, and the other handlers still get the event. An unknown
-    destination is reported once as an error on the ``elastic_events`` logger, and its events go
-    to ``"console"`` so that none is lost.
+    job must not die for a log line: a handler that raises (or whose level is not a number)
+    reports it through its :meth:`~logging.Handler.handleError`, and the other handlers still get
+    the event. An event changed after construction into one that ``deserialize()`` would
+    reject is dropped and the error, which names the field, reported the same way: no line that
+    the event's reader rejects is ever written. An unknown destination is reported once as an
+    error on the ``elastic_events`` logger, and its events go to ``"console"`` so that none is
+    lost.
 
     Events are logged at ``INFO`` on the destination's logger, ``torchelastic-events-<name>``,
     whose level comes from the ``LOGLEVEL`` environment variable when it is created, as in

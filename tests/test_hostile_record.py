@@ -529,3 +529,47 @@ def test_a_path_that_cannot_be_reopened_is_reported(tmp_path: Path) -> None:
     record(EVENT, "file")
     assert [type(e) for e in errors] == [FileNotFoundError]
     handler.close()
+
+
+def test_a_short_write_is_finished_so_the_line_lands_whole(tmp_path: Path) -> None:
+    path = tmp_path / "events.jsonl"
+    register_handler("file", EventFileHandler(path))
+    write = os.write
+
+    def at_most_ten_bytes(fd: int, data: bytes) -> int:
+        return write(fd, data[:10])  # what a signal or a nearly full disk may do
+
+    with mock.patch("os.write", side_effect=at_most_ten_bytes) as writes:
+        record(EVENT, "file")
+    assert path.read_text() == EVENT.serialize() + "\n"
+    assert writes.call_count == -(-len(EVENT.serialize() + "\n") // 10)
+
+
+def test_the_file_is_created_readable_by_all_and_reopening_leaks_no_descriptor(
+    tmp_path: Path,
+) -> None:
+    path = tmp_path / "events.jsonl"
+    umask = os.umask(0o022)
+    try:
+        handler = EventFileHandler(path)
+    finally:
+        os.umask(umask)
+    assert path.stat().st_mode & 0o777 == 0o644
+    register_handler("file", handler)
+    record(EVENT, "file")
+    first = handler._fd  # opened before the old one is closed: never the same number
+    path.unlink()
+    record(EVENT, "file")
+    with pytest.raises(OSError, match="Bad file descriptor"):
+        os.fstat(first)  # type: ignore[arg-type]
+    handler.close()
+    assert path.read_text() == EVENT.serialize() + "\n"
+
+
+def test_closing_the_file_handler_also_unregisters_it_from_logging(tmp_path: Path) -> None:
+    handler = EventFileHandler(tmp_path / "events.jsonl")
+    handler.set_name("events-file")
+    named = logging._handlers  # type: ignore[attr-defined]  # getHandlerByName() is 3.12+
+    assert named["events-file"] is handler
+    handler.close()
+    assert "events-file" not in named
