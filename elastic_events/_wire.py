@@ -33,11 +33,7 @@ if TYPE_CHECKING:
     class _Kind(Protocol):
         @property
         def plain_types(self) -> tuple[type, ...]:
-            """The exact types of the values that encode() may write after plain() alone."""
-
-        @property
-        def plain(self) -> Callable[[Any], bool] | None:
-            """The rest of the fast check, for a value of a plain type; None when there is none."""
+            """The exact types of this kind's values that encode() writes after a quick look."""
 
         def check(self, value: Any, name: str) -> Any:
             """Return ``value``, or its canonical form, or raise InvalidEventError."""
@@ -86,7 +82,6 @@ def _number_range() -> dict[str, Any]:
 class _String:
     #: The types that need no further look to be written as this kind (see _Spec.plain_types).
     plain_types: tuple[type, ...] = (str,)
-    plain: Callable[[Any], bool] | None = None  # The plain types say it all.
 
     def check(self, value: Any, name: str) -> Any:
         if isinstance(value, str):
@@ -103,11 +98,6 @@ class _Integer:
     def __init__(self, nullable: bool) -> None:
         self.nullable = nullable
         self.plain_types: tuple[type, ...] = (int, type(None)) if nullable else (int,)
-
-    @staticmethod
-    def plain(value: Any) -> bool:
-        """Whether a value of a plain type is in range (None passes: its type was checked)."""
-        return value is None or -MAX_NUMBER <= value <= MAX_NUMBER
 
     def check(self, value: Any, name: str) -> Any:
         if isinstance(value, int) and not isinstance(value, bool):
@@ -132,8 +122,6 @@ class _Integer:
 
 class _Choice:
     """A str enum, written as its member's name and read back from it."""
-
-    plain: Callable[[Any], bool] | None = None  # Only members have the plain type.
 
     def __init__(self, enum: type[Enum]) -> None:
         self.enum = enum
@@ -187,8 +175,6 @@ class _Metadata:
     """A flat JSON object: string keys, scalar values, finite numbers within ±MAX_NUMBER."""
 
     plain_types: tuple[type, ...] = (dict,)
-    # What encode() checks; its encoder rejects NaN and the infinities itself (allow_nan=False).
-    plain = staticmethod(_plain_metadata)
 
     def check(self, value: Any, name: str) -> Any:
         if _plainly_valid_metadata(value):
@@ -248,8 +234,8 @@ class _Spec:
     """What the wire format needs to know about an event class, read off it once."""
 
     __slots__ = (
-        "fields", "name_set", "names", "plain_checks", "plain_types", "required", "summary",
-        "values",
+        "fields", "integer_names", "metadata_names", "name_set", "names", "plain_types",
+        "required", "summary", "values",
     )  # fmt: skip
 
     def __init__(self, cls: type) -> None:
@@ -260,11 +246,10 @@ class _Spec:
         self.values = attrgetter(*self.names)
         self.name_set = frozenset(self.names)
         # What encode() checks before writing, fast: the field values' exact types, one of
-        # these tuples; then, for the kinds whose type does not say it all, their plain().
+        # these tuples; then the integers' range and the metadata's shape.
         self.plain_types = frozenset(itertools.product(*(f.kind.plain_types for f in self.fields)))
-        self.plain_checks = tuple(
-            (f.name, f.kind.plain) for f in self.fields if f.kind.plain is not None
-        )
+        self.integer_names = tuple(f.name for f in self.fields if isinstance(f.kind, _Integer))
+        self.metadata_names = tuple(f.name for f in self.fields if isinstance(f.kind, _Metadata))
 
 
 def _kind_of(annotation: Any) -> _Kind:
@@ -335,7 +320,7 @@ def check(event: Any) -> None:
             setattr(event, f.name, canonical)
 
 
-def _fast_encoder() -> Callable[[Any], str] | None:
+def _flat_encoder() -> Callable[[Any, int], Any] | None:
     """The C encoder of json.dumps(), built once instead of per call, for flat objects.
 
     No check for circular references (markers=None): only checked flat events reach it.
@@ -343,12 +328,13 @@ def _fast_encoder() -> Callable[[Any], str] | None:
     make = getattr(json.encoder, "c_make_encoder", None)
     if make is None:  # An interpreter without the _json accelerator.
         return None
-    encoder = make(None, None, json.encoder.encode_basestring_ascii, None, ": ", ", ",
-                   False, False, False)  # fmt: skip
-    return lambda fields: "".join(encoder(fields, 0))
+    encoder: Callable[[Any, int], Any] = make(
+        None, None, json.encoder.encode_basestring_ascii, None, ": ", ", ", False, False, False
+    )
+    return encoder
 
 
-_encode_flat = _fast_encoder() or _ENCODER.encode
+_FLAT = _flat_encoder() or (lambda fields, level: (_ENCODER.encode(fields),))
 
 
 def encode(event: Any) -> str:
@@ -361,20 +347,29 @@ def encode(event: Any) -> str:
         InvalidEventError: a field holds what the wire format cannot carry; the message names
             the field (or the metadata key).
     """
-    spec = _spec_of(type(event))
+    try:
+        spec = _specs[type(event)]
+    except KeyError:
+        spec = _spec_of(type(event))
     # The dataclass __init__ stores the fields in declaration order: the instance dict is the
     # JSON object already, unless something else was stored on the instance or a field was
-    # deleted. The exact types of the values say most of the check, in one C-level pass.
+    # deleted. The exact types of the values say most of the check, in one C-level pass; then
+    # the integers' range and the metadata's plain shape. No Python call but one: this runs for
+    # every event recorded.
     fields = event.__dict__
-    if tuple(fields) == spec.names and tuple(map(type, fields.values())) in spec.plain_types:
-        for name, plain in spec.plain_checks:
-            if not plain(fields[name]):
-                break
-        else:
-            try:
-                return _encode_flat(fields)
-            except (TypeError, ValueError):  # NaN or an infinity in metadata.
-                pass
+    plain = tuple(fields) == spec.names and tuple(map(type, fields.values())) in spec.plain_types
+    if plain:
+        for name in spec.integer_names:
+            value = fields[name]
+            if value is not None and not -MAX_NUMBER <= value <= MAX_NUMBER:
+                plain = False
+        for name in spec.metadata_names:
+            plain = plain and _plain_metadata(fields[name])
+    if plain:
+        try:
+            return "".join(_FLAT(fields, 0))
+        except (TypeError, ValueError):  # NaN or an infinity in metadata: the check says which.
+            pass
     # Not plainly valid: check every field (saying which one is wrong), then write.
     check(event)
     fields = dict(zip(spec.names, spec.values(event), strict=True))
