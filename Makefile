@@ -8,7 +8,7 @@ SOURCEDIR   := docs/source
 BUILDDIR    := build
 SPHINX      = $(SPHINXBUILD) -c . $(SPHINXOPTS) $(SOURCEDIR)
 
-.PHONY: help venv html doctest linkcheck livehtml lint typecheck pytest test bench clean
+.PHONY: help venv html doctest linkcheck livehtml lint typecheck pytest test bench mutate clean
 
 help:
 	@echo "make html       build the site into $(BUILDDIR)/html"
@@ -17,6 +17,7 @@ help:
 	@echo "make livehtml   rebuild and reload the site on every change"
 	@echo "make linkcheck  check external links (needs network)"
 	@echo "make bench      print speed ratios (BENCH_QUICK=1 for a short run)"
+	@echo "make mutate     mutation testing: how many wrong versions of the code the tests catch"
 	@echo "make clean      remove $(BUILDDIR) and $(VENV)"
 
 # The virtual environment, with every dependency pinned by constraints.txt.
@@ -57,3 +58,7 @@ bench: venv
 
 clean:
 	rm -rf $(BUILDDIR) $(VENV)
+
+# Mutation testing (not part of `make test`): the kill rate of the tests over the core modules.
+mutate: venv
+	nice $(PY) tools/mutate.py

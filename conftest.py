@@ -42,6 +42,7 @@ def _restore_event_destinations() -> Iterator[None]:
     _destinations._handlers.update(_PRISTINE_HANDLERS)
     _destinations.sinks.clear()
     _record._unknown_reported.clear()
+    _destinations._loglevel_reported.clear()
     for logger in _event_loggers():
         for handler in logger.handlers[:]:
             logger.removeHandler(handler)

@@ -52,6 +52,24 @@ _handlers = dict(_BUILT_IN)
 sinks: dict[str, Sink] = {}
 _lock = threading.RLock()
 _diagnostics = logging.getLogger("elastic_events")
+# The LOGLEVEL values already reported as unusable: each one is reported once.
+_loglevel_reported: set[str] = set()
+
+
+def _reset_lock_in_child() -> None:
+    # A thread of the parent may have held the lock at fork(); it does not exist in the child,
+    # which would wait for it forever. Before fork(), the forking thread takes the lock, so that
+    # the child never sees the registry halfway through a change; the child gets a new lock.
+    global _lock
+    _lock = threading.RLock()
+
+
+if hasattr(os, "register_at_fork"):  # Not on Windows, which has no fork().
+    os.register_at_fork(
+        before=lambda: _lock.acquire(),
+        after_in_parent=lambda: _lock.release(),
+        after_in_child=_reset_lock_in_child,
+    )
 
 
 def destinations() -> tuple[str, ...]:
@@ -119,7 +137,8 @@ def register_handler(destination: str, handler: logging.Handler) -> logging.Hand
 
     Use it to add a destination or to replace the handler of an existing one, the built-in
     ones included. The change takes effect at once, even for a destination that events were
-    already recorded to. The previous handler is detached but not closed.
+    already recorded to, and loses nothing: an event recorded by another thread meanwhile goes
+    to the previous handler or to the new one. The previous handler is detached but not closed.
 
     Args:
         destination: The name: letters, digits, ``_`` and ``-``.
@@ -221,18 +240,29 @@ def open_sink(destination: str) -> Sink:
 
 
 def _level_from_environment() -> int:
-    """Read ``LOGLEVEL`` as PyTorch does, but in any case; a bad value is reported, not raised."""
+    """Read ``LOGLEVEL`` as PyTorch does, but in any case and as a number too.
+
+    A value that is neither a level name that :mod:`logging` knows nor a number in ASCII digits
+    (``"²"``, ``"1e3"``, ``"-5"``, ``"verbose"``, more digits than Python converts) is reported
+    once, as a warning, and ``INFO`` used instead; it never raises.
+    """
     raw = os.environ.get("LOGLEVEL", "").strip()
     if not raw:
         return EVENT_LEVEL
-    level = int(raw) if raw.isdigit() else logging.getLevelName(raw.upper())
-    if isinstance(level, int):
+    level: object = None
+    with contextlib.suppress(ValueError):  # Beyond sys.get_int_max_str_digits().
+        ascii_number = raw.isascii() and raw.isdigit()
+        level = int(raw) if ascii_number else logging.getLevelName(raw.upper())
+    if isinstance(level, int) and not isinstance(level, bool):
         return level
-    _diagnostics.warning(
-        "LOGLEVEL=%r is not a logging level (expected DEBUG, INFO, WARNING, ERROR, CRITICAL "
-        "or a number); event loggers use INFO",
-        raw,
-    )
+    if raw not in _loglevel_reported:
+        _loglevel_reported.add(raw)
+        shown = raw if len(raw) <= 40 else raw[:37] + "..."
+        _diagnostics.warning(
+            "LOGLEVEL=%r is not a logging level (expected DEBUG, INFO, WARNING, ERROR, CRITICAL "
+            "or a number); event loggers use INFO",
+            shown,
+        )
     return EVENT_LEVEL
 
 
@@ -254,39 +284,74 @@ class Sink:
         self.silent = all(isinstance(h, logging.NullHandler) for h in handlers)
 
     def swap(self, old: logging.Handler | None, new: logging.Handler) -> None:
-        if old is not None:
-            self.logger.removeHandler(old)
-        self.logger.addHandler(new)
+        """Put ``new`` in the place of ``old``, in one step.
+
+        The logger's handler list is replaced by a new list, never changed in place: a thread
+        that is recording meanwhile walks the old list or the new one, so each event reaches
+        the old handler or the new one, never neither.
+        """
+        logger = self.logger
+        with _logging_lock():
+            handlers = [h for h in logger.handlers if h is not old and h is not new]
+            logger.handlers = [*handlers, new]
         self.refresh()
 
     def emit(self, event: Any) -> None:
-        """Hand ``event`` to every handler; a failure is reported by the handler, never raised."""
-        logger = self.logger
-        if not logger.isEnabledFor(EVENT_LEVEL):
-            self._report_dropped()
-            return
-        try:
-            line = event.serialize()
-        except Exception:
-            self.report_error(event)
-            return
-        record = self._log_record(line)
-        record.event = event
-        if logger.filters and not logger.filter(record):
-            return
-        handlers = _handlers_of(logger) if logger.propagate else logger.handlers
-        for handler in handlers:
-            if record.levelno >= handler.level:
-                try:
-                    handler.handle(record)
-                except Exception:
-                    _report(handler, record)
+        """Hand ``event`` to every handler; a failure is reported by the handler, never raised.
 
-    def report_error(self, message: object) -> None:
-        """Report the exception being handled through each handler, the stdlib way."""
-        record = self._log_record(message)
-        for handler in _handlers_of(self.logger):
+        An event that cannot be written as a line its reader accepts (a field changed after
+        construction to a value JSON cannot carry) is dropped, and the error, which names the
+        field, reported through each handler's :meth:`~logging.Handler.handleError`.
+        """
+        logger = self.logger
+        try:
+            if not logger.isEnabledFor(EVENT_LEVEL):
+                self._report_dropped()
+                return
+            try:
+                line = event.serialize()
+            except Exception:
+                self._report_drop(event)
+                return
+            if type(line) is not str:  # A subclass's serialize() returning something else.
+                raise TypeError(f"serialize() returned {type(line).__name__}, not str")
+            record = self._log_record(line)
+            record.event = event
+            if logger.filters and not logger.filter(record):
+                return
+            handlers = _handlers_of(logger) if logger.propagate else logger.handlers
+        except Exception:  # The caller's logging setup: a filter, a level that is no int...
+            self._report_drop(event)
+            return
+        for handler in handlers:
+            try:
+                if record.levelno >= handler.level:
+                    handler.handle(record)
+            except Exception:
+                _report(handler, record)
+
+    def report_error(self, message: str, event: object = None) -> None:
+        """Report the exception being handled through each handler, the stdlib way.
+
+        ``message`` (the record's message) says what was dropped; the traceback that
+        :meth:`~logging.Handler.handleError` prints says why. ``event`` is the record's
+        ``event`` attribute.
+        """
+        try:
+            record = self._log_record(message)
+            record.event = event
+            handlers = _handlers_of(self.logger)
+        except Exception:
+            return  # Nothing left to report through: the caller's setup is broken beyond that.
+        for handler in handlers:
             _report(handler, record)
+
+    def _report_drop(self, event: object) -> None:
+        self.report_error(
+            f"an event recorded to {self.destination!r} was dropped "
+            f"({type(event).__qualname__} object)",
+            event,
+        )
 
     def _log_record(self, message: object) -> logging.LogRecord:
         # Built directly: logger.info() would search the stack for a caller that is always us.
@@ -305,6 +370,12 @@ class Sink:
                 logging.getLevelName(self.logger.getEffectiveLevel()),
                 os.environ.get("LOGLEVEL"),
             )
+
+
+def _logging_lock() -> contextlib.AbstractContextManager[object]:
+    """The lock that :meth:`logging.Logger.addHandler` takes, so that a swap never races one."""
+    lock = getattr(logging, "_lock", None)  # A private name of logging, present since 2.3.
+    return lock if lock is not None else contextlib.nullcontext()
 
 
 def _handlers_of(logger: logging.Logger) -> list[logging.Handler]:

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
+
+_FLAGS = os.O_WRONLY | os.O_APPEND | os.O_CREAT | getattr(os, "O_CLOEXEC", 0)
 
 
 class EventFileHandler(logging.Handler):
@@ -13,6 +16,13 @@ class EventFileHandler(logging.Handler):
     ``O_APPEND``, so lines from many threads and many processes appending to the same local
     file land whole, never interleaved, and nothing waits in a buffer when the process dies.
     A write that fails (a full disk, say) is reported through :meth:`~logging.Handler.handleError`.
+
+    Before each write, the handler checks that ``path`` still names the file it has open (one
+    :func:`os.stat`, about a microsecond): when the file was moved away (logrotate's default
+    rotation: move, then create) or deleted, it opens ``path`` again, creating it if needed,
+    so that later events land in the file that readers look at rather than in the moved file
+    or a deleted one. A file truncated in place (logrotate's ``copytruncate``) is the same
+    file: writes go on at its new end.
 
     Args:
         path: The file; created if missing, appended to otherwise.
@@ -31,17 +41,38 @@ class EventFileHandler(logging.Handler):
     .. versionadded:: 0.1
     """
 
+    _identity: tuple[int, int]  # (st_dev, st_ino) of the open file, set by _open()
+
     def __init__(self, path: str | os.PathLike[str], level: int = logging.NOTSET) -> None:
         super().__init__(level)
         self.path = os.fspath(path)
-        flags = os.O_WRONLY | os.O_APPEND | os.O_CREAT | getattr(os, "O_CLOEXEC", 0)
-        self._fd: int | None = os.open(self.path, flags, 0o644)
+        self._fd: int | None = None
+        self._open()
+
+    def _open(self) -> None:
+        """Open ``path`` for appending (creating it), in place of the file open until now."""
+        with self.lock or contextlib.nullcontext():  # Reentrant: handle() holds it already.
+            fd = os.open(self.path, _FLAGS, 0o644)
+            status = os.fstat(fd)
+            previous, self._fd, self._identity = self._fd, fd, (status.st_dev, status.st_ino)
+            if previous is not None:
+                os.close(previous)
+
+    def _reopen_if_moved(self) -> None:
+        try:
+            status = os.stat(self.path)
+        except FileNotFoundError:  # Deleted, or moved with nothing created in its place yet.
+            self._open()
+            return
+        if (status.st_dev, status.st_ino) != self._identity:  # Another file has the name now.
+            self._open()
 
     def emit(self, record: logging.LogRecord) -> None:
         try:
             line = (self.format(record) + "\n").encode("utf-8")
             if self._fd is None:
                 raise ValueError(f"{self!r} is closed")
+            self._reopen_if_moved()
             written = os.write(self._fd, line)
             while written < len(line):  # Rare (a signal, a nearly full disk): finish the line.
                 written += os.write(self._fd, line[written:])

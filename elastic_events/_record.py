@@ -11,6 +11,7 @@ import traceback
 import elastic_events as _public  # Look up public names at call time, so mock.patch works.
 from elastic_events import _destinations
 from elastic_events._destinations import Sink, sinks
+from elastic_events._errors import UnknownDestinationError
 from elastic_events._model import Event, NodeState, RdzvEvent
 
 _unknown_reported: set[str] = set()
@@ -21,10 +22,13 @@ def record(event: Event | RdzvEvent, destination: str = "null") -> None:
 
     Nothing is serialized when the destination drops events (``"null"``, the default), so
     recording there costs next to nothing. A failure never reaches the caller, because a training
-    job must not die for a log line: a handler that raises reports it through its
-    :meth:`~logging.Handler.handleError`, and the other handlers still get the event. An unknown
-    destination is reported once as an error on the ``elastic_events`` logger, and its events go
-    to ``"console"`` so that none is lost.
+    job must not die for a log line: a handler that raises (or whose level is not a number)
+    reports it through its :meth:`~logging.Handler.handleError`, and the other handlers still get
+    the event. An event changed after construction into one that ``deserialize()`` would
+    reject is dropped and the error, which names the field, reported the same way: no line that
+    the event's reader rejects is ever written. An unknown destination is reported once as an
+    error on the ``elastic_events`` logger, and its events go to ``"console"`` so that none is
+    lost.
 
     Events are logged at ``INFO`` on the destination's logger, ``torchelastic-events-<name>``,
     whose level comes from the ``LOGLEVEL`` environment variable when it is created, as in
@@ -43,20 +47,32 @@ def record(event: Event | RdzvEvent, destination: str = "null") -> None:
     """
     try:
         sink = sinks[destination]
-    except (KeyError, TypeError):
+    except Exception:  # Not opened yet, unknown, unhashable, or a str whose __hash__ raises.
         sink = _open_or_fall_back(destination)
     if not sink.silent:
-        sink.emit(event)
+        sink.emit(event)  # Never raises.
 
 
-def _open_or_fall_back(destination: str) -> Sink:
+def _open_or_fall_back(destination: object) -> Sink:
     try:
-        return _destinations.open_sink(destination)
+        return _destinations.open_sink(destination)  # type: ignore[arg-type]
     except Exception as error:
-        if repr(destination) not in _unknown_reported:
-            _unknown_reported.add(repr(destination))
+        shown = _shown(destination)
+        if shown not in _unknown_reported:
+            _unknown_reported.add(shown)
+            if not isinstance(error, KeyError):  # Something else broke: say what.
+                error = UnknownDestinationError(f"cannot record to {shown}: {error!r}")
             logging.getLogger("elastic_events").error("%s; its events go to 'console'", error)
         return _destinations.open_sink("console")
+
+
+def _shown(value: object) -> str:
+    """repr() of a caller's object, or a stand-in when it raises or is too long to read."""
+    try:
+        shown = repr(value)
+    except Exception:
+        return f"<{type(value).__qualname__} object whose repr() raised>"
+    return shown if len(shown) <= 200 else shown[:197] + "..."
 
 
 def record_rdzv_event(event: RdzvEvent) -> None:
@@ -133,7 +149,8 @@ def construct_and_record_rdzv_event(
         )
     except Exception:
         _destinations.open_sink("dynamic_rendezvous").report_error(
-            f"construct_and_record_rdzv_event(run_id={run_id!r}, message={message!r}, ...)"
+            f"construct_and_record_rdzv_event(run_id={_shown(run_id)}, "
+            f"message={_shown(message)}, ...)"
         )
         return
     _public.record_rdzv_event(event)

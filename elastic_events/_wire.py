@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import dataclasses
 import inspect
+import itertools
 import json
 import math
 import re
@@ -24,12 +25,16 @@ from elastic_events._errors import InvalidEventError
 # typing costs milliseconds to import and is needed by type checkers only.
 TYPE_CHECKING = False
 if TYPE_CHECKING:
-    from collections.abc import Iterable
+    from collections.abc import Callable, Iterable
     from typing import Any, Protocol, TypeVar
 
     _Event = TypeVar("_Event")
 
     class _Kind(Protocol):
+        @property
+        def plain_types(self) -> tuple[type, ...]:
+            """The exact types of this kind's values that encode() writes after a quick look."""
+
         def check(self, value: Any, name: str) -> Any:
             """Return ``value``, or its canonical form, or raise InvalidEventError."""
 
@@ -38,6 +43,16 @@ if TYPE_CHECKING:
 
 
 SCHEMA_DIALECT = "https://json-schema.org/draft/2020-12/schema"
+
+#: The largest magnitude of a number in an event, integer or not: the largest finite double
+#: (about 1.8e308), so that any JSON reader, even one that reads every number as a double
+#: (JavaScript, jq), reads each one without overflow. A larger integer, in a field or in
+#: metadata, is rejected with :class:`InvalidEventError` by the constructors and by
+#: ``deserialize()``, and the JSON Schema says so with ``minimum`` and ``maximum``.
+MAX_NUMBER = sys.float_info.max
+#: No integer within :data:`MAX_NUMBER` has more decimal digits than this (309): a decoder may
+#: refuse a longer integer literal before converting it, which Python does in quadratic time.
+MAX_INTEGER_DIGITS = len(str(int(MAX_NUMBER)))
 
 # allow_nan=False: NaN and the infinities raise instead of leaving RFC 8259. A shared encoder
 # keeps json's C fast path; json.dumps(..., allow_nan=False) would build an encoder per call.
@@ -49,11 +64,25 @@ def _describe(value: Any) -> str:
     json_types = {str: "a string", bool: "a boolean", int: "an integer", float: "a number",
                   list: "an array", dict: "an object", type(None): "null"}  # fmt: skip
     kind = json_types.get(type(value), f"a {type(value).__qualname__}")
-    shown = repr(value) if len(repr(value)) <= 60 else repr(value)[:57] + "..."
+    if isinstance(value, int) and not -MAX_NUMBER <= value <= MAX_NUMBER:
+        # repr() of an int of more than sys.get_int_max_str_digits() digits raises.
+        return f"an integer of about {int(value.bit_length() * math.log10(2)) + 1} digits"
+    try:
+        shown = repr(value)
+    except Exception:  # A caller's object whose __repr__ raises: say what it is all the same.
+        shown = f"<{type(value).__qualname__} object whose repr() raised>"
+    shown = shown if len(shown) <= 60 else shown[:57] + "..."
     return shown if value is None else f"{shown} ({kind})"
 
 
+def _number_range() -> dict[str, Any]:
+    return {"minimum": -MAX_NUMBER, "maximum": MAX_NUMBER}
+
+
 class _String:
+    #: The types that need no further look to be written as this kind (see _Spec.plain_types).
+    plain_types: tuple[type, ...] = (str,)
+
     def check(self, value: Any, name: str) -> Any:
         if isinstance(value, str):
             return value
@@ -66,12 +95,24 @@ class _String:
 
 
 class _Integer:
+    """An integer within ±MAX_NUMBER; an integral float (``12.0``) is the same JSON number."""
+
     def __init__(self, nullable: bool) -> None:
         self.nullable = nullable
+        self.plain_types: tuple[type, ...] = (int, type(None)) if nullable else (int,)
 
     def check(self, value: Any, name: str) -> Any:
         if isinstance(value, int) and not isinstance(value, bool):
-            return value
+            if -MAX_NUMBER <= value <= MAX_NUMBER:
+                return value
+            raise InvalidEventError(
+                f"field {name!r} must be an integer within ±{MAX_NUMBER!r} (the range of a "
+                f"double); got {_describe(value)}"
+            )
+        # JSON has one kind of number, and the schema's "integer" is any integral one: 12.0 is
+        # the integer 12 (a finite float is within MAX_NUMBER by definition).
+        if isinstance(value, float) and value.is_integer():
+            return int(value)
         if value is None and self.nullable:
             return value
         allowed = "an integer or null" if self.nullable else "an integer"
@@ -80,7 +121,7 @@ class _Integer:
         )
 
     def schema(self) -> dict[str, Any]:
-        return {"type": ["integer", "null"] if self.nullable else "integer"}
+        return {"type": ["integer", "null"] if self.nullable else "integer", **_number_range()}
 
 
 class _Choice:
@@ -90,6 +131,7 @@ class _Choice:
         self.enum = enum
         self.members = dict(enum.__members__)  # EnumType.__members__ builds a proxy per read
         self.names = tuple(self.members)
+        self.plain_types: tuple[type, ...] = (enum,)
 
     def check(self, value: Any, name: str) -> Any:
         if isinstance(value, self.enum):
@@ -111,19 +153,34 @@ _EXACT_SCALARS = frozenset({str, int, bool, type(None)})
 _EXACT_NUMBERS = _EXACT_SCALARS | {float}
 
 
-def _plainly_valid_metadata(value: Any) -> bool:
-    """The common case, in a few C-level passes: string keys, values of exact scalar types."""
-    if type(value) is not dict or not set(map(type, value)) <= {str}:
+_is_int = int.__instancecheck__  # C-level predicates for filter(); bools count as ints.
+_is_float = float.__instancecheck__
+
+
+def _plain_metadata(value: Any) -> bool:
+    """The common case, in a few C-level passes: string keys, values of exact scalar types,
+    integers within ±MAX_NUMBER. Floats may be NaN or infinite: the encoder refuses those."""
+    if type(value) is not dict or not set(map(type, value)) <= _STR_ONLY:
         return False
     types = set(map(type, value.values()))
-    if types <= _EXACT_SCALARS:
-        return True
-    values = value.values()
-    return types <= _EXACT_NUMBERS and all(math.isfinite(v) for v in values if type(v) is float)
+    # The sum of the magnitudes bounds each one; when it is over, the full check decides.
+    return types <= _EXACT_NUMBERS and (
+        int not in types or sum(map(abs, filter(_is_int, value.values()))) <= MAX_NUMBER
+    )
+
+
+def _plainly_valid_metadata(value: Any) -> bool:
+    """:func:`_plain_metadata`, and every float finite."""
+    return _plain_metadata(value) and all(map(math.isfinite, filter(_is_float, value.values())))
+
+
+_STR_ONLY = frozenset({str})
 
 
 class _Metadata:
-    """A flat JSON object: string keys, scalar values, finite numbers."""
+    """A flat JSON object: string keys, scalar values, finite numbers within ±MAX_NUMBER."""
+
+    plain_types: tuple[type, ...] = (dict,)
 
     def check(self, value: Any, name: str) -> Any:
         if _plainly_valid_metadata(value):
@@ -140,8 +197,17 @@ class _Metadata:
                 raise InvalidEventError(
                     f"{name} keys must be strings; got {_describe(key)}", path=(name,), value=key
                 )
-            if isinstance(item, (str, int)) or item is None:
+            if isinstance(item, str) or item is None:
                 continue
+            if isinstance(item, int):
+                if -MAX_NUMBER <= item <= MAX_NUMBER:
+                    continue
+                raise InvalidEventError(
+                    f"{name}[{key!r}] must lie within ±{MAX_NUMBER!r} (the range of a double); "
+                    f"got {_describe(item)} (write it as a string instead)",
+                    path=(name, key),
+                    value=item,
+                )
             if isinstance(item, float):
                 if math.isfinite(item):
                     continue
@@ -160,28 +226,35 @@ class _Metadata:
         return value
 
     def schema(self) -> dict[str, Any]:
-        scalar = {"type": ["string", "number", "boolean", "null"]}
+        # minimum and maximum bound numbers only: a finite double is within them, inf is not.
+        scalar = {"type": ["string", "number", "boolean", "null"], **_number_range()}
         return {"type": "object", "additionalProperties": scalar}
 
 
 class _Field:
-    __slots__ = ("default", "description", "kind", "name", "required")
+    __slots__ = ("description", "field", "kind", "name", "required")
 
     def __init__(self, field: dataclasses.Field[Any], description: str) -> None:
         self.name = field.name
+        self.field = field
         self.kind = _kind_of(field.type)
         self.required = field.default is field.default_factory is dataclasses.MISSING
-        if field.default_factory is dataclasses.MISSING:
-            self.default = field.default
-        else:
-            self.default = field.default_factory()
         self.description = description
+
+    def default(self) -> Any:
+        """The field's default, a new object each time for a default factory."""
+        if self.field.default_factory is dataclasses.MISSING:
+            return self.field.default
+        return self.field.default_factory()
 
 
 class _Spec:
     """What the wire format needs to know about an event class, read off it once."""
 
-    __slots__ = ("checks", "fields", "name_set", "names", "required", "summary", "values")
+    __slots__ = (
+        "checks", "fields", "integer_names", "metadata_names", "name_set", "names",
+        "plain_types", "required", "summary", "values",
+    )  # fmt: skip
 
     def __init__(self, cls: type) -> None:
         self.summary, docs = _attribute_docs(cls)
@@ -191,6 +264,11 @@ class _Spec:
         self.values = attrgetter(*self.names)
         self.name_set = frozenset(self.names)
         self.checks = tuple((f.name, f.kind.check) for f in self.fields)
+        # What encode() checks before writing, fast: the field values' exact types, one of
+        # these tuples; then the integers' range and the metadata's shape.
+        self.plain_types = frozenset(itertools.product(*(f.kind.plain_types for f in self.fields)))
+        self.integer_names = tuple(f.name for f in self.fields if isinstance(f.kind, _Integer))
+        self.metadata_names = tuple(f.name for f in self.fields if isinstance(f.kind, _Metadata))
 
 
 def _kind_of(annotation: Any) -> _Kind:
@@ -249,28 +327,80 @@ def _spec_of(cls: type) -> _Spec:
 
 
 def check(event: Any) -> None:
-    """Check every field of ``event``, putting enum names given as strings in canonical form."""
+    """Check every field of ``event``, putting values in canonical form (enum members for
+    their names, ``12`` for ``12.0``).
+
+    Raises:
+        InvalidEventError: a field is missing or holds what the wire format cannot carry.
+    """
     for f in _spec_of(type(event)).fields:
-        value = getattr(event, f.name)
+        value = getattr(event, f.name, _ABSENT)
+        if value is _ABSENT:
+            raise InvalidEventError(f"field {f.name!r} is missing (it was deleted)")
         canonical = f.kind.check(value, f.name)
         if canonical is not value:
             setattr(event, f.name, canonical)
 
 
+def _flat_encoder() -> Callable[[Any, int], Any] | None:
+    """The C encoder of json.dumps(), built once instead of per call, for flat objects.
+
+    No check for circular references (markers=None): only checked flat events reach it.
+    """
+    make = getattr(json.encoder, "c_make_encoder", None)
+    if make is None:  # An interpreter without the _json accelerator.
+        return None
+    encoder: Callable[[Any, int], Any] = make(
+        None, None, json.encoder.encode_basestring_ascii, None, ": ", ", ", False, False, False
+    )
+    return encoder
+
+
+_FLAT = _flat_encoder() or (lambda fields, level: (_ENCODER.encode(fields),))
+
+
 def encode(event: Any) -> str:
-    """Return the one-line JSON of an event, byte-identical to PyTorch's for a valid event."""
-    spec = _spec_of(type(event))
+    """Return the one-line JSON of an event, byte-identical to PyTorch's for a valid event.
+
+    Fields changed after construction are checked again: only a line that ``deserialize()``
+    reads back is returned.
+
+    Raises:
+        InvalidEventError: a field holds what the wire format cannot carry; the message names
+            the field (or the metadata key).
+    """
+    try:
+        spec = _specs[type(event)]
+    except KeyError:
+        spec = _spec_of(type(event))
     # The dataclass __init__ stores the fields in declaration order: the instance dict is the
-    # JSON object already, unless something else was stored on the instance.
+    # JSON object already, unless something else was stored on the instance or a field was
+    # deleted. The exact types of the values say most of the check, in one C-level pass; then
+    # the integers' range and the metadata's plain shape. No Python call but one: this runs for
+    # every event recorded.
     fields = event.__dict__
-    if len(fields) != len(spec.names):
-        fields = dict(zip(spec.names, spec.values(event), strict=True))
+    plain = tuple(fields) == spec.names and tuple(map(type, fields.values())) in spec.plain_types
+    if plain:
+        for name in spec.integer_names:
+            value = fields[name]
+            if value is not None and not -MAX_NUMBER <= value <= MAX_NUMBER:
+                plain = False
+        for name in spec.metadata_names:
+            plain = plain and _plain_metadata(fields[name])
+    if plain:
+        try:
+            return "".join(_FLAT(fields, 0))
+        except (TypeError, ValueError):  # NaN or an infinity in metadata: the check says which.
+            pass
+    # Not plainly valid: check every field (saying which one is wrong), then write.
+    check(event)
+    fields = dict(zip(spec.names, spec.values(event), strict=True))
     try:
         return _ENCODER.encode(fields)
-    except (TypeError, ValueError) as error:
-        problem = error
-    check(event)  # A field changed after construction: say which one.
-    raise InvalidEventError(f"{type(event).__name__} cannot be written as JSON: {problem}")
+    except (TypeError, ValueError) as error:  # Subclasses of the scalar types, doing odd things.
+        raise InvalidEventError(
+            f"{type(event).__name__} cannot be written as JSON: {error}"
+        ) from None
 
 
 def decode(cls: type[_Event], data: Any) -> _Event:
@@ -496,8 +626,9 @@ def json_schema(event_class: type) -> dict[str, object]:
     """Return the JSON Schema (draft 2020-12) of ``event_class``'s JSON, for log pipelines.
 
     Generated from the dataclass, so it follows the code: every line that ``serialize()`` writes
-    validates, and every document that validates is read back by ``deserialize()``. Field
-    descriptions come from the class's documentation.
+    validates, and every document that validates is read back by ``deserialize()``, which
+    rejects every document that does not. Field descriptions come from the class's
+    documentation. Each call returns a new object, which the caller may change.
 
     Args:
         event_class: :class:`~elastic_events.Event` or :class:`~elastic_events.RdzvEvent`.
@@ -524,7 +655,7 @@ def json_schema(event_class: type) -> dict[str, object]:
         if f.description:
             prop["description"] = f.description
         if not f.required:
-            prop["default"] = f.default
+            prop["default"] = f.default()  # A new object: the caller may edit the schema.
         properties[f.name] = prop
     return {
         "$schema": SCHEMA_DIALECT,

@@ -143,20 +143,35 @@ def test_event_loggers_do_not_propagate(caplog: pytest.LogCaptureFixture) -> Non
 
 
 class Unserializable(Event):
+    """Counts its serialize() calls: record() never raises, so raising would prove nothing."""
+
+    calls = 0
+
     def serialize(self) -> str:
-        raise AssertionError("serialized although no handler would emit")
+        Unserializable.calls += 1
+        return super().serialize()
 
 
 def test_recording_to_null_does_not_serialize() -> None:
+    Unserializable.calls = 0
     record(Unserializable("e", EventSource.AGENT))
     record(Unserializable("e", EventSource.AGENT), "null")
     record_rdzv_event(Unserializable("e", EventSource.AGENT))  # type: ignore[arg-type]
+    assert Unserializable.calls == 0
+    register_handler("null", Collect())
+    record(Unserializable("e", EventSource.AGENT))
+    assert Unserializable.calls == 1  # the counting works: a real handler does serialize
 
 
-def test_metadata_broken_after_construction_is_no_error_for_null() -> None:
+def test_metadata_broken_after_construction_is_no_error_for_null(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
     event = Event("e", EventSource.AGENT)
     event.metadata["loss"] = float("nan")
-    record(event)
+    with mock.patch.object(Event, "serialize", side_effect=AssertionError) as serialize:
+        record(event)
+    serialize.assert_not_called()
+    assert capsys.readouterr() == ("", "")
 
 
 # A log call never raises into the caller.
@@ -218,8 +233,11 @@ def test_a_handler_whose_error_reporting_fails_too_is_survived() -> None:
         def handleError(self, record: logging.LogRecord) -> None:
             raise RuntimeError("and so did its error reporting")
 
-    register_handler("hopeless", Hopeless())
+    hopeless, kept = Hopeless(), Collect()
+    register_handler("hopeless", hopeless)
+    logging.getLogger("torchelastic-events-hopeless").addHandler(kept)
     record(EVENT, "hopeless")
+    assert kept.lines == [EVENT.serialize()]  # the handler after the hopeless one still got it
 
 
 def test_handler_levels_and_logger_filters_are_respected(collect: Collect) -> None:
@@ -438,7 +456,9 @@ def test_unregister_puts_a_built_in_destinations_handler_back() -> None:
     elastic_events.unregister_handler("null")
     assert get_logging_handler("null") is original
     assert logging.getLogger("torchelastic-events-null").handlers == [original]
+    Unserializable.calls = 0
     record(Unserializable("e", EventSource.AGENT))  # silent again: nothing is serialized
+    assert Unserializable.calls == 0
 
 
 def test_unregister_an_unknown_destination_names_the_known_ones() -> None:

@@ -240,8 +240,8 @@ def test_non_ascii_is_escaped_as_torch_does() -> None:
             "field 'timestamp' must be an integer; got '0' (a string)",
         ),
         (
-            '{"name": "e", "source": "AGENT", "timestamp": 1.0}',
-            "field 'timestamp' must be an integer; got 1.0 (a number)",
+            '{"name": "e", "source": "AGENT", "timestamp": 1.5}',
+            "field 'timestamp' must be an integer; got 1.5 (a number)",
         ),
         ('{"name": null, "source": "AGENT"}', "field 'name' must be a string; got None"),
         (
@@ -318,6 +318,8 @@ def test_schema_says_what_is_required_and_what_defaults_are() -> None:
     assert schema["required"] == ["name", "run_id", "message", "hostname", "pid", "node_state"]
     assert schema["properties"]["rank"] == {
         "type": ["integer", "null"],
+        "minimum": -1.7976931348623157e308,
+        "maximum": 1.7976931348623157e308,
         "description": "The rank of the node in the rendezvous round, once it has one.",
         "default": None,
     }

@@ -1,0 +1,284 @@
+"""Mutation testing: does the test suite notice when the code is wrong?
+
+Each mutant is one small change to one module, made on its syntax tree: a comparison, boolean
+or arithmetic operator swapped, a constant changed, ``not`` dropped, a statement removed. The
+tests that cover the module run against it (in a copy of the repository, fail-fast, with
+fewer Hypothesis examples); the mutant is killed when they fail or time out. Prints the kill
+rate per module and every survivor.
+
+    python tools/mutate.py                 # every module of MODULES
+    python tools/mutate.py elastic_events/_wire.py --jobs 2
+
+`make mutate` runs it under `nice`. It is not part of `make test`.
+"""
+
+from __future__ import annotations
+
+import argparse
+import ast
+import concurrent.futures
+import copy
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+
+#: The modules to mutate, and the tests that cover each (fastest first: they fail first).
+MODULES: dict[str, list[str]] = {
+    "elastic_events/_wire.py": ["tests/test_wire.py", "tests/test_hostile_record.py",
+                                "tests/test_logs.py", "tests/test_event_log.py"],
+    "elastic_events/_record.py": ["tests/test_record.py", "tests/test_hostile_record.py",
+                                  "tests/test_concurrency.py"],
+    "elastic_events/_destinations.py": ["tests/test_record.py", "tests/test_hostile_record.py",
+                                        "tests/test_concurrency.py"],
+    "elastic_events/_logs.py": ["tests/test_logs.py", "tests/test_event_log.py"],
+    "elastic_events/_file_handler.py": ["tests/test_record.py", "tests/test_hostile_record.py",
+                                        "tests/test_concurrency.py"],
+    "sphinxext/event_json/_content.py": ["tests/test_event_json_parse.py"],
+}  # fmt: skip
+
+#: A mutant's test run may take this many times the unmutated run before it counts as killed
+#: (a mutant that hangs is noticed).
+SLOWDOWN = 3
+
+# Appended to the copy's conftest.py: fewer Hypothesis examples, no example database.
+_FAST_HYPOTHESIS = """
+from hypothesis import settings as _settings
+_settings.register_profile("mutate", max_examples=30, database=None, deadline=None)
+_settings.load_profile("mutate")
+"""
+
+_SWAPS: dict[type, type] = {
+    ast.Eq: ast.NotEq, ast.NotEq: ast.Eq, ast.Lt: ast.LtE, ast.LtE: ast.Lt, ast.Gt: ast.GtE,
+    ast.GtE: ast.Gt, ast.In: ast.NotIn, ast.NotIn: ast.In, ast.Is: ast.IsNot, ast.IsNot: ast.Is,
+    ast.And: ast.Or, ast.Or: ast.And, ast.Add: ast.Sub, ast.Sub: ast.Add, ast.Mult: ast.FloorDiv,
+    ast.FloorDiv: ast.Mult, ast.Div: ast.Mult, ast.Mod: ast.FloorDiv, ast.BitOr: ast.BitAnd,
+    ast.BitAnd: ast.BitOr, ast.USub: ast.UAdd,
+}  # fmt: skip
+
+
+def _docstring_nodes(tree: ast.AST) -> set[int]:
+    found = set()
+    for node in ast.walk(tree):
+        if isinstance(node, (ast.Module, ast.ClassDef, ast.FunctionDef, ast.AsyncFunctionDef)):
+            body = node.body
+            if body and isinstance(body[0], ast.Expr) and isinstance(body[0].value, ast.Constant):
+                found.add(id(body[0]))
+                found.add(id(body[0].value))
+    return found
+
+
+def _is_annotation_or_typing(node: ast.AST, parents: dict[int, ast.AST]) -> bool:
+    """Code that never runs: annotations, ``if TYPE_CHECKING:`` blocks."""
+    child, current = node, parents.get(id(node))
+    while current is not None:
+        typing_only = isinstance(current, ast.If) and isinstance(current.test, ast.Name)
+        if typing_only and current.test.id == "TYPE_CHECKING" and child in current.body:  # type: ignore[attr-defined]
+            return True
+        if isinstance(current, ast.AnnAssign) and child is current.annotation:
+            return True
+        if isinstance(current, ast.arg) and child is current.annotation:
+            return True
+        if (
+            isinstance(current, (ast.FunctionDef, ast.AsyncFunctionDef))
+            and child is current.returns
+        ):
+            return True
+        child, current = current, parents.get(id(current))
+    return False
+
+
+def mutants(source: str, strings: bool = False) -> Iterator[tuple[int, str, str]]:
+    """Yield (line, description, mutated source) for every mutation of ``source``."""
+    tree = ast.parse(source)
+    docstrings = _docstring_nodes(tree)
+    parents = {id(child): node for node in ast.walk(tree) for child in ast.iter_child_nodes(node)}
+    points: list[tuple[ast.AST, str]] = []
+    for node in ast.walk(tree):
+        if id(node) in docstrings or _is_annotation_or_typing(node, parents):
+            continue
+        if isinstance(node, ast.Compare):
+            points.extend((node, f"op{i}") for i, op in enumerate(node.ops) if type(op) in _SWAPS)
+        elif isinstance(node, (ast.BoolOp, ast.BinOp, ast.UnaryOp)):
+            if type(node.op) in _SWAPS:
+                points.append((node, "op"))
+            if isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.Not):
+                points.append((node, "drop-not"))
+        elif isinstance(node, ast.Constant) and not isinstance(
+            parents.get(id(node)), ast.JoinedStr
+        ):
+            # Strings are mostly messages, which tests pin word for word: left out by default.
+            kinds = (bool, int, float, str) if strings else (bool, int, float)
+            if isinstance(node.value, kinds):
+                points.append((node, "constant"))
+        if isinstance(node, ast.stmt) and not isinstance(
+            node, (ast.FunctionDef, ast.ClassDef, ast.Import, ast.ImportFrom, ast.Pass)
+        ):
+            points.append((node, "remove"))
+    for node, how in points:
+        mutated_tree = copy.deepcopy(tree)
+        target = [n for n in ast.walk(mutated_tree)][[n for n in ast.walk(tree)].index(node)]
+        description = _apply(target, how, mutated_tree)
+        if description is None:
+            continue
+        try:
+            text = ast.unparse(ast.fix_missing_locations(mutated_tree))
+        except Exception:  # An unprintable tree: not a mutant.
+            continue
+        yield node.lineno, description, text  # type: ignore[attr-defined]
+
+
+def _apply(node: ast.AST, how: str, tree: ast.AST) -> str | None:
+    if how.startswith("op") and isinstance(node, ast.Compare):
+        i = int(how[2:])
+        old = node.ops[i]
+        node.ops[i] = _SWAPS[type(old)]()
+        return f"{type(old).__name__} -> {type(node.ops[i]).__name__}"
+    if how == "op":
+        old = node.op  # type: ignore[attr-defined]
+        node.op = _SWAPS[type(old)]()  # type: ignore[attr-defined]
+        return f"{type(old).__name__} -> {type(node.op).__name__}"  # type: ignore[attr-defined]
+    if how == "drop-not":
+        parent = _parent_of(tree, node)
+        if parent is None:
+            return None
+        _replace(parent, node, node.operand)  # type: ignore[attr-defined]
+        return "not x -> x"
+    if how == "constant":
+        value = node.value  # type: ignore[attr-defined]
+        if isinstance(value, bool):
+            node.value = not value  # type: ignore[attr-defined]
+        elif isinstance(value, (int, float)):
+            node.value = value + 1  # type: ignore[attr-defined]
+        elif isinstance(value, str):
+            node.value = value + "X" if value else "X"  # type: ignore[attr-defined]
+        return f"constant {value!r:.40} -> {node.value!r:.40}"  # type: ignore[attr-defined]
+    if how == "remove":
+        parent = _parent_of(tree, node)
+        if parent is None:
+            return None
+        for field in ("body", "orelse", "finalbody", "handlers"):
+            block = getattr(parent, field, None)
+            if isinstance(block, list) and node in block:
+                block[block.index(node)] = ast.Pass()
+                return f"removed {type(node).__name__}"
+        return None
+    return None
+
+
+def _parent_of(tree: ast.AST, node: ast.AST) -> ast.AST | None:
+    for parent in ast.walk(tree):
+        if node in ast.iter_child_nodes(parent):
+            return parent
+    return None
+
+
+def _replace(parent: ast.AST, old: ast.AST, new: ast.AST) -> None:
+    for field, value in ast.iter_fields(parent):
+        if value is old:
+            setattr(parent, field, new)
+        elif isinstance(value, list) and old in value:
+            value[value.index(old)] = new
+
+
+def _copy_repository(into: Path) -> None:
+    for name in ("elastic_events", "sphinxext", "tests", "docs", "conftest.py", "pyproject.toml"):
+        source = ROOT / name
+        if source.is_dir():
+            shutil.copytree(source, into / name, ignore=shutil.ignore_patterns("__pycache__"))
+        else:
+            shutil.copy2(source, into / name)
+    with (into / "conftest.py").open("a") as conftest:
+        conftest.write(_FAST_HYPOTHESIS)
+
+
+def _run_tests(workdir: Path, module: str, tests: list[str], timeout: float) -> bool:
+    """Whether the tests pass (the mutant survives)."""
+    environment = {**os.environ, "PYTHONPATH": str(workdir), "PYTHONDONTWRITEBYTECODE": "1"}
+    command = [sys.executable, "-m", "pytest", "-x", "-q", "-p", "no:cacheprovider",
+               "--no-header", "-o", "addopts=--doctest-modules", *tests, module]  # fmt: skip
+    try:
+        result = subprocess.run(command, cwd=workdir, env=environment, capture_output=True,
+                                timeout=timeout, check=False)  # fmt: skip
+    except subprocess.TimeoutExpired:
+        return False
+    if result.returncode and timeout == _NO_LIMIT:  # The unmutated run: say why it failed.
+        print(result.stdout.decode()[-3000:], flush=True)
+    return result.returncode == 0
+
+
+_NO_LIMIT = 3600.0
+_timeouts: dict[str, float] = {}
+
+
+def _try(job: tuple[str, int, str, str], slots: list[Path]) -> tuple[str, int, str, bool]:
+    module, line, description, text = job
+    workdir = slots.pop()
+    try:
+        target = workdir / module
+        original = target.read_text()
+        target.write_text(text)
+        try:
+            survived = _run_tests(workdir, module, MODULES[module], _timeouts[module])
+        finally:
+            target.write_text(original)
+    finally:
+        slots.append(workdir)
+    return module, line, description, survived
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("modules", nargs="*", default=list(MODULES))
+    parser.add_argument("--jobs", type=int, default=2)
+    parser.add_argument("--strings", action="store_true", help="mutate string constants too")
+    args = parser.parse_args()
+    jobs = [
+        (module, line, description, text)
+        for module in args.modules
+        for line, description, text in mutants((ROOT / module).read_text(), args.strings)
+    ]
+    print(f"{len(jobs)} mutants of {len(args.modules)} modules, {args.jobs} at a time", flush=True)
+    with tempfile.TemporaryDirectory(prefix="mutate-") as scratch:
+        slots = []
+        for n in range(args.jobs):
+            workdir = Path(scratch) / f"slot{n}"
+            workdir.mkdir()
+            _copy_repository(workdir)
+            slots.append(workdir)
+        for module in args.modules:  # The unmutated code must pass, or nothing is measured.
+            began = time.monotonic()
+            if not _run_tests(slots[0], module, MODULES[module], _NO_LIMIT):
+                print(f"the tests of {module} fail on the unmutated code: stopping", flush=True)
+                return 1
+            _timeouts[module] = max(60.0, SLOWDOWN * (time.monotonic() - began))
+        results: dict[str, list[tuple[int, str, bool]]] = {m: [] for m in args.modules}
+        start = time.monotonic()
+        with concurrent.futures.ThreadPoolExecutor(args.jobs) as pool:
+            for done, (module, line, description, survived) in enumerate(
+                pool.map(lambda job: _try(job, slots), jobs), 1
+            ):
+                results[module].append((line, description, survived))
+                if survived:
+                    print(f"  SURVIVED {module}:{line}: {description}", flush=True)
+                if done % 25 == 0:
+                    print(f"  {done}/{len(jobs)} in {time.monotonic() - start:.0f} s", flush=True)
+    total = killed = 0
+    print("\nmodule                                    mutants  killed  rate")
+    for module, outcomes in results.items():
+        dead = sum(not survived for _, _, survived in outcomes)
+        total, killed = total + len(outcomes), killed + dead
+        rate = dead / len(outcomes) if outcomes else 1.0
+        print(f"{module:<42}{len(outcomes):>7}{dead:>8}  {rate:6.1%}")
+    print(f"{'all':<42}{total:>7}{killed:>8}  {killed / max(total, 1):6.1%}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
