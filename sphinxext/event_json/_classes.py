@@ -202,7 +202,7 @@ class Codec:
                 found.setdefault(candidate.__name__, candidate)
         module = sys.modules.get(self.cls.__module__)
         for value in vars(module).values() if module is not None else ():
-            if isinstance(value, type) and issubclass(value, enum.Enum):
+            if isinstance(value, type) and issubclass(value, enum.Enum) and value.__members__:
                 found.setdefault(value.__name__, value)
         return found
 
