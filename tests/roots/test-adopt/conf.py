@@ -14,3 +14,5 @@ event_json_classes = {
     "Ticket": "shipyard_models.Ticket",
     "Lease": "shipyard_models.Lease",
 }
+# Sphinx 7.4 shows the [type.subtype] of a warning only when asked (8.0 and newer always do).
+show_warning_types = True
