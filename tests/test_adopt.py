@@ -392,3 +392,39 @@ def test_the_extension_works_under_the_name_the_wheel_installs(tmp_path: Path) -
     assert result.returncode == 0, result.stderr
     page = BeautifulSoup((tmp_path / "out" / "examples.html").read_text(), "html.parser")
     assert shown(page)[0] == ("shipyard_events.JobEvent", JOB_STARTED)
+
+
+# --- the page "Use it in your project" -------------------------------------------------------
+
+ADOPT_PAGE = Path(__file__).parents[1] / "docs" / "source" / "adopt.md"
+EXAMPLES = Path(__file__).parents[1] / "docs" / "examples"
+# What each row of the page's table of mistakes puts into a JobEvent example.
+MISTAKE_EXAMPLES = {
+    "`.. event-json:: JobEvnt`": ("JobEvnt", '{"job": "x", "phase": "queued"}'),
+    '`"attempt": 0`': ("JobEvent", '{"job": "x", "phase": "queued", "attempt": 0}'),
+    '`"phase": "paused"`': ("JobEvent", '{"job": "x", "phase": "paused"}'),
+    'no `"job"`': ("JobEvent", '{"phase": "queued"}'),
+    '`"colour": "red"`': ("JobEvent", '{"job": "x", "phase": "queued", "colour": "red"}'),
+    "`job=os.getcwd()`": ("JobEvent", "JobEvent(job=os.getcwd(), phase=Phase.QUEUED)"),
+    "`phase=RUNNING`": ("JobEvent", 'JobEvent(job="x", phase=RUNNING)'),
+    "`phase=Phase.PAUSED`": ("JobEvent", 'JobEvent(job="x", phase=Phase.PAUSED)'),
+}
+
+
+def test_the_mistakes_the_page_shows_give_the_warnings_it_shows(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.syspath_prepend(str(EXAMPLES))
+    rows = [
+        [cell.strip() for cell in line.strip("|").split("|")]
+        for line in ADOPT_PAGE.read_text(encoding="utf-8").splitlines()
+        if line.startswith("| `") or line.startswith("| no ")
+    ]
+    assert [row[0] for row in rows] == list(MISTAKE_EXAMPLES)
+    registry = Registry({"JobEvent": "acme_events.JobEvent"})
+    for example, said in rows:
+        name, text = MISTAKE_EXAMPLES[example]
+        with pytest.raises(ContentError) as info:
+            parse_event(text, registry.resolve(name))
+        for part in said.strip("`").split(" …"):
+            assert part.strip("` ") in info.value.message, (example, info.value.message)

@@ -8,6 +8,7 @@ import shutil
 from pathlib import Path
 
 import pytest
+from bs4 import BeautifulSoup
 
 from tests.sphinx_builds import ROOTS, sphinx_build
 
@@ -24,8 +25,6 @@ def test_pytorchs_events_page_builds_clean_with_checked_examples(tmp_path: Path)
     assert result.returncode == 0, result.stderr
     warnings = [line for line in result.stderr.splitlines() if "WARNING" in line]
     assert warnings == []
-    from bs4 import BeautifulSoup
-
     page = BeautifulSoup((tmp_path / "out" / "index.html").read_text(), "html.parser")
     shown = [json.loads(pre.get_text()) for pre in page.select("div.event-json-class-"
              "torch\\.distributed\\.elastic\\.events\\.api\\.Event pre")]  # fmt: skip
