@@ -12,8 +12,11 @@ and :func:`setup` calls the ``setup_<feature>()`` of each:
            {"name": "rdzv.py:join", "run_id": "ft-7f3a", "message": "joined",
             "hostname": "node-0", "pid": 4242, "node_state": "RUNNING"}
 
-    The argument names the class: ``Event`` or ``RdzvEvent``, or their dotted paths
-    ``elastic_events.Event`` and ``elastic_events.RdzvEvent``. The content is either
+    The argument names the class: ``Event`` or ``RdzvEvent`` (or ``elastic_events.Event`` and
+    ``elastic_events.RdzvEvent``), a short name of the config value ``event_json_classes``
+    (``{"JobEvent": "acme_events.JobEvent"}``), or the dotted path of any importable dataclass,
+    attrs class or pydantic v2 model (:mod:`._classes`, imported once per build; other
+    projects' classes are read field by field from their annotations). The content is either
 
     * a JSON object, parsed by :func:`elastic_events.parse_json` and read as
       ``<Class>.deserialize`` reads a dict: omitted optional fields take the class defaults, a

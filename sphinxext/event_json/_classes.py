@@ -301,10 +301,6 @@ class PydanticCodec(Codec):
         dump: Callable[[], str] = getattr(event, "model_dump_json")  # noqa: B009
         return dump()
 
-    def read_back(self, line: str) -> object:
-        data = elastic_events.parse_json(line)
-        return self.build(data, from_json=True)
-
     def schema(self) -> dict[str, Any]:
         model_schema: Callable[[], dict[str, Any]] = getattr(self.cls, "model_json_schema")  # noqa: B009
         schema = {"$schema": "https://json-schema.org/draft/2020-12/schema", **model_schema()}
