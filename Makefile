@@ -8,7 +8,8 @@ SOURCEDIR   := docs/source
 BUILDDIR    := build
 SPHINX      = $(SPHINXBUILD) -c . $(SPHINXOPTS) $(SOURCEDIR)
 
-.PHONY: help venv html doctest linkcheck livehtml lint typecheck pytest test bench mutate clean
+.PHONY: help venv html doctest linkcheck livehtml lint typecheck pytest test bench mutate clean \
+	test-sphinx-range test-sphinx74 test-sphinx-newest
 
 help:
 	@echo "make html       build the site into $(BUILDDIR)/html"
@@ -18,6 +19,7 @@ help:
 	@echo "make linkcheck  check external links (needs network)"
 	@echo "make bench      print speed ratios (BENCH_QUICK=1 for a short run)"
 	@echo "make mutate     mutation testing: how many wrong versions of the code the tests catch"
+	@echo "make test-sphinx-range  the extension's tests on the oldest and newest Sphinx it supports"
 	@echo "make clean      remove $(BUILDDIR) and $(VENV)"
 
 # The virtual environment, with every dependency pinned by constraints.txt.
@@ -52,6 +54,28 @@ pytest: venv
 	$(PY) -m pytest
 
 test: lint typecheck html doctest pytest
+
+# The extension's tests on the oldest and the newest Sphinx it supports (pyproject.toml's
+# "sphinx" extra), each in a venv of its own pinned by constraints-<name>.txt; the site itself
+# stays on constraints.txt. The package is installed from its wheel, which must provide
+# elastic_events_sphinx and no top-level sphinxext; the tests run against the checkout.
+RANGE_TESTS    := tests/test_event_json_build.py tests/test_event_json_parse.py \
+                  tests/test_markup_injection.py $(wildcard tests/test_adopt*.py)
+RANGE_PACKAGES := sphinx docutils myst-parser pytest beautifulsoup4 hypothesis jsonschema \
+                  pydantic attrs
+
+test-sphinx-range: test-sphinx74 test-sphinx-newest
+
+test-sphinx74 test-sphinx-newest: test-%: $(BUILDDIR)/venv-%/.installed
+	$(BUILDDIR)/venv-$*/bin/python -m pip install -qq --no-deps --force-reinstall .
+	cd / && $(CURDIR)/$(BUILDDIR)/venv-$*/bin/python -c "import importlib.util as u, \
+		elastic_events_sphinx; assert u.find_spec('sphinxext') is None, 'wheel ships sphinxext'"
+	PYTHONPATH=$(CURDIR) $(BUILDDIR)/venv-$*/bin/python -m pytest -q $(RANGE_TESTS)
+
+$(BUILDDIR)/venv-%/.installed: constraints-%.txt pyproject.toml
+	test -x $(BUILDDIR)/venv-$*/bin/python || $(PYTHON) -m venv $(BUILDDIR)/venv-$*
+	$(BUILDDIR)/venv-$*/bin/python -m pip install -qq -c constraints-$*.txt . $(RANGE_PACKAGES)
+	touch $@
 
 bench: venv
 	$(PY) benchmarks/run.py

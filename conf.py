@@ -21,6 +21,8 @@ from sphinx.application import Sphinx
 # first on sys.path so the docs always document the checkout they are built from.
 ROOT = Path(__file__).resolve().parent
 sys.path.insert(0, str(ROOT))
+# The event classes of a made-up project, shown on docs/source/adopt.md.
+sys.path.insert(0, str(ROOT / "docs" / "examples"))
 
 # sphinx-autodoc-typehints 3.6.1 calls a docutils parser API that Sphinx 10 removes; the warning
 # is theirs to fix and would print once per docstring.
@@ -60,6 +62,9 @@ default_role = "py:obj"  # a bare `name` in reST is a cross-reference, never unf
 language = "en"
 # OpenTelemetry has no inventory to link to: its types in signatures stay unlinked.
 nitpick_ignore_regex = [("py:class", r"opentelemetry\..*")]
+
+# The short names of event classes for the event-json and event-schema directives.
+event_json_classes = {"JobEvent": "acme_events.JobEvent"}
 
 # -- Autodoc, napoleon, type hints --------------------------------------------------------------
 autodoc_member_order = "bysource"

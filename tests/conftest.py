@@ -7,6 +7,12 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from hypothesis import settings
+
+# No time limit per example: CI runs the extension's tests on other Sphinx versions beside this
+# run, on the same two cores, and a slow example is not a wrong one.
+settings.register_profile("shared-cores", deadline=None)
+settings.load_profile("shared-cores")
 
 pytest_plugins = ("sphinx.testing.fixtures",)
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import builtins
+import dataclasses
 import doctest
 import html
 import json
@@ -71,13 +72,14 @@ def test_class_argument_names_an_event_class(argument: str, cls: type) -> None:
     assert resolve_class(argument) is cls
 
 
-@pytest.mark.parametrize("argument", ["WorkerEvent", "event", "EventSource", "torch.Event", ""])
+@pytest.mark.parametrize("argument", ["WorkerEvent", "event", "EventSource", ""])
 def test_unknown_class_names_the_known_ones(argument: str) -> None:
     with pytest.raises(ContentError) as info:
         resolve_class(argument)
     assert info.value.message == (
         f"unknown event class {argument.strip()!r}; expected one of Event, RdzvEvent "
-        "(or elastic_events.Event, elastic_events.RdzvEvent)"
+        "(or elastic_events.Event, elastic_events.RdzvEvent), a short name given in "
+        "event_json_classes, or the dotted path of an importable class"
     )
     assert info.value.subtype == "class"
     assert info.value.line is None
@@ -474,11 +476,11 @@ def test_any_event_written_as_a_constructor_call_builds_the_same_event(
     assert parse_event(as_expression(event), type(event)) == event
 
 
+@dataclasses.dataclass
 class _Drifting:
     """An event whose JSON does not read back to it."""
 
-    def __init__(self, value: int) -> None:
-        self.value = value
+    value: int
 
     def serialize(self) -> str:
         return json.dumps({"value": self.value})

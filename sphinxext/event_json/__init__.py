@@ -12,8 +12,11 @@ and :func:`setup` calls the ``setup_<feature>()`` of each:
            {"name": "rdzv.py:join", "run_id": "ft-7f3a", "message": "joined",
             "hostname": "node-0", "pid": 4242, "node_state": "RUNNING"}
 
-    The argument names the class: ``Event`` or ``RdzvEvent``, or their dotted paths
-    ``elastic_events.Event`` and ``elastic_events.RdzvEvent``. The content is either
+    The argument names the class: ``Event`` or ``RdzvEvent`` (or ``elastic_events.Event`` and
+    ``elastic_events.RdzvEvent``), a short name of the config value ``event_json_classes``
+    (``{"JobEvent": "acme_events.JobEvent"}``), or the dotted path of any importable dataclass,
+    attrs class or pydantic v2 model (:mod:`._classes`, imported once per build; other
+    projects' classes are read field by field from their annotations). The content is either
 
     * a JSON object, parsed by :func:`elastic_events.parse_json` and read as
       ``<Class>.deserialize`` reads a dict: omitted optional fields take the class defaults, a
@@ -64,11 +67,12 @@ from typing import TYPE_CHECKING
 from sphinx.errors import ConfigError
 
 import elastic_events
-from sphinxext.event_json._examples import setup_examples
-from sphinxext.event_json._folds import setup_folds
-from sphinxext.event_json._logs import setup_logs
-from sphinxext.event_json._schemas import setup_schemas
-from sphinxext.event_json._timelines import setup_timelines
+
+from ._examples import setup_examples
+from ._folds import setup_folds
+from ._logs import setup_logs
+from ._schemas import setup_schemas
+from ._timelines import setup_timelines
 
 if TYPE_CHECKING:
     from sphinx.application import Sphinx
@@ -92,9 +96,24 @@ def _check_config(app: Sphinx, config: Config) -> None:
         raise ConfigError(msg)
 
 
+def _check_classes(app: Sphinx, config: Config) -> None:
+    classes = config.event_json_classes
+    if not isinstance(classes, dict) or not all(
+        isinstance(k, str) and isinstance(v, str) and k.isidentifier() for k, v in classes.items()
+    ):
+        msg = (
+            "event_json_classes must be a dict from short names (Python identifiers) to dotted "
+            f"paths of event classes; got {classes!r}. Write for instance: "
+            'event_json_classes = {"JobEvent": "acme_events.JobEvent"}'
+        )
+        raise ConfigError(msg)
+
+
 def setup(app: Sphinx) -> ExtensionMetadata:
     """Register the directives, their post-transforms and the ``event_json_*`` config values."""
     app.add_config_value("event_json_indent", 2, "env", types=frozenset({int}))
+    app.add_config_value("event_json_classes", {}, "env", types=frozenset({dict}))
+    app.connect("config-inited", _check_classes)
     app.connect("config-inited", _check_config)
     setup_examples(app)
     setup_schemas(app)

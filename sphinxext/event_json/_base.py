@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import weakref
 from typing import TYPE_CHECKING, ClassVar
 
 from docutils import nodes  # type: ignore[import-untyped,unused-ignore]
@@ -10,10 +11,13 @@ from sphinx.util import logging
 from sphinx.util.docutils import SphinxDirective
 
 from elastic_events import EventFilter, EventLog, EventSource, LogLine
-from sphinxext.event_json._content import ContentError, EventClass, resolve_class
-from sphinxext.event_json._deps import dependency_files
+
+from ._classes import Codec, Registry
+from ._deps import dependency_files
+from ._errors import ContentError
 
 if TYPE_CHECKING:
+    from sphinx.config import Config
     from sphinx.util.typing import OptionSpec
 
 logger = logging.getLogger(__name__)
@@ -87,14 +91,26 @@ class ClassDirective(EventDirective):
     optional_arguments = 1
     final_argument_whitespace = False
 
-    def event_class(self) -> EventClass:
+    def event_class(self) -> Codec:
+        """The codec of the class the argument names, through the build's registry."""
         if not self.arguments:
             msg = (
                 f"the {self.name} directive needs the event class as its argument; "
                 f"write '{self.name}:: Event' or '{self.name}:: RdzvEvent'"
             )
             raise ContentError(msg, subtype="class")
-        return resolve_class(self.arguments[0])
+        return registry(self.config).resolve(self.arguments[0])
+
+
+_REGISTRIES: weakref.WeakKeyDictionary[Config, Registry] = weakref.WeakKeyDictionary()
+
+
+def registry(config: Config) -> Registry:
+    """The event classes of the build configured by *config*: each class imported once."""
+    found = _REGISTRIES.get(config)
+    if found is None:
+        found = _REGISTRIES[config] = Registry(config.event_json_classes)
+    return found
 
 
 # --- logs -------------------------------------------------------------------------------------

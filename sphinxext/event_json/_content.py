@@ -9,7 +9,6 @@ is wrong and what would be right, and whose ``line`` says where inside the conte
 from __future__ import annotations
 
 import ast
-import dataclasses
 import enum
 import json
 from typing import Any, NoReturn, TypeAlias
@@ -17,11 +16,13 @@ from typing import Any, NoReturn, TypeAlias
 import elastic_events
 from elastic_events import Event, InvalidEventError, RdzvEvent
 
-PACKAGE = "elastic_events"
-#: The event classes a directive may name, as spelled after ``elastic_events.``.
-EVENT_CLASSES = ("Event", "RdzvEvent")
-#: The enums whose members an expression may name, as ``NodeState.RUNNING``.
-ENUM_CLASSES = ("EventSource", "NodeState")
+from ._classes import DEFAULT_CLASSES, PACKAGE, Codec, OwnCodec, Registry
+from ._errors import ContentError
+
+__all__ = ["ContentError", "parse_constructor", "parse_event", "resolve_class", "serialize_checked"]
+
+#: This package's event classes, as spelled after ``elastic_events.``.
+EVENT_CLASSES = tuple(DEFAULT_CLASSES)
 
 AnyEvent: TypeAlias = Event | RdzvEvent
 EventClass: TypeAlias = type[Event] | type[RdzvEvent]
@@ -30,43 +31,25 @@ _ALLOWED = (
     "allowed are string, number, boolean and None literals, dicts with string keys, and enum "
     "members such as EventSource.WORKER or NodeState.RUNNING"
 )
+_DEFAULTS = Registry({})
 
 
-class ContentError(Exception):
-    """A mistake in a directive.
-
-    Attributes:
-        message: What is wrong and what would be right.
-        subtype: A short word for ``suppress_warnings`` (``event_json.<subtype>``).
-        line: The 0-based line inside the directive's content where the mistake is, or ``None`` when
-            it is the directive as a whole.
-    """
-
-    def __init__(self, message: str, *, subtype: str, line: int | None = None) -> None:
-        super().__init__(message)
-        self.message = message
-        self.subtype = subtype
-        self.line = line
-
-
-def resolve_class(argument: str) -> EventClass:
-    """Return the event class that a directive argument names.
+def resolve_class(argument: str, registry: Registry = _DEFAULTS) -> type:
+    """Return the event class that a directive argument names (with *registry*'s short names).
 
     >>> resolve_class("elastic_events.RdzvEvent").__name__
     'RdzvEvent'
     """
-    name = argument.strip()
-    short = name.removeprefix(PACKAGE + ".")
-    if short == "Event":
-        return Event
-    if short == "RdzvEvent":
-        return RdzvEvent
-    known = ", ".join(EVENT_CLASSES)
-    msg = (
-        f"unknown event class {name!r}; expected one of {known} "
-        f"(or {', '.join(f'{PACKAGE}.{c}' for c in EVENT_CLASSES)})"
-    )
-    raise ContentError(msg, subtype="class")
+    return registry.resolve(argument).cls
+
+
+def codec_of(cls: type | Codec) -> Codec:
+    """The codec of *cls*, this package's classes and any other supported class alike."""
+    if isinstance(cls, Codec):
+        return cls
+    if cls in (Event, RdzvEvent):
+        return OwnCodec(cls, f"{PACKAGE}.{cls.__name__}")
+    return _DEFAULTS.resolve(f"{cls.__module__}.{cls.__qualname__}")
 
 
 def public_name(cls: type) -> str:
@@ -74,48 +57,55 @@ def public_name(cls: type) -> str:
     return f"{PACKAGE}.{cls.__name__}"
 
 
-def field_names(cls: EventClass) -> list[str]:
+def field_names(cls: type | Codec) -> list[str]:
     """The wire fields of an event class, in declaration (and wire) order."""
-    return [f.name for f in dataclasses.fields(cls) if f.init]
+    return codec_of(cls).field_names()
 
 
-def required_fields(cls: EventClass) -> list[str]:
+def required_fields(cls: type | Codec) -> list[str]:
     """The fields without a default value."""
-    return [
-        f.name
-        for f in dataclasses.fields(cls)
-        if f.init and f.default is dataclasses.MISSING and f.default_factory is dataclasses.MISSING
-    ]
+    return codec_of(cls).required_fields()
 
 
-def parse_event(text: str, cls: EventClass) -> AnyEvent:
+def parse_event(text: str, cls: type | Codec) -> Any:
     """Build the event that the content *text* describes.
 
-    A content starting with ``{`` is read as a JSON object with ``cls.deserialize`` semantics
-    (omitted fields take the class defaults); anything else as a constructor expression.
+    A content starting with ``{`` is read as a JSON object by :func:`elastic_events.parse_json`
+    and then by the class (omitted fields take the class defaults); anything else as a
+    constructor expression.
 
     >>> parse_event('{"name": "n", "source": "WORKER"}', Event).source.name
     'WORKER'
     >>> parse_event('Event("n", EventSource.AGENT, timestamp=-0)', Event).source.name
     'AGENT'
     """
+    codec = codec_of(cls)
     if not text.strip():
         msg = (
-            f"the directive has no content; write a JSON object such as {_json_hint(cls)} "
-            f"or a constructor call such as {_call_hint(cls)}"
+            f"the directive has no content; write a JSON object such as {_json_hint(codec)} "
+            f"or a constructor call such as {_call_hint(codec)}"
         )
         raise ContentError(msg, subtype="content")
     if text.lstrip().removeprefix("\ufeff").startswith("{"):  # As parse_json, past a BOM.
-        data = parse_json_object(text)
-        try:
-            return cls.deserialize(data)
-        except InvalidEventError as exc:
-            raise ContentError(f"invalid {cls.__name__}: {exc}", subtype="field") from None
+        return event_from_json(parse_json_object(text), codec)
     try:
-        return parse_constructor(text, cls)
+        return parse_constructor(text, codec)
     except (RecursionError, MemoryError):
-        msg = f"the expression is nested too deeply to check; write {cls.__name__}(...) plainly"
+        msg = f"the expression is nested too deeply to check; write {codec.name}(...) plainly"
         raise ContentError(msg, subtype="expression") from None
+
+
+def event_from_json(data: dict[str, Any], cls: type | Codec) -> Any:
+    """The event that a JSON object (decoded by :func:`elastic_events.parse_json`) describes."""
+    codec = codec_of(cls)
+    try:
+        return codec.from_json(data)
+    except ContentError as error:
+        if isinstance(codec, OwnCodec) or error.message.startswith(codec.name):
+            raise
+        raise ContentError(
+            f"invalid {codec.name}: {error.message}", subtype=error.subtype
+        ) from None
 
 
 def parse_json_object(text: str) -> dict[str, Any]:
@@ -140,37 +130,68 @@ def parse_json_object(text: str) -> dict[str, Any]:
     return data
 
 
-def _json_hint(cls: EventClass) -> str:
-    sample: dict[str, str] = {
-        "name": "...",
-        "source": "WORKER",
-        "run_id": "...",
-        "message": "...",
-        "hostname": "...",
-        "node_state": "RUNNING",
+_SAMPLES: dict[str, tuple[Any, str]] = {
+    "name": ("...", '"..."'),
+    "source": ("WORKER", "EventSource.WORKER"),
+    "run_id": ("...", '"..."'),
+    "message": ("...", '"..."'),
+    "hostname": ("...", '"..."'),
+    "pid": (0, "1"),
+    "node_state": ("RUNNING", "NodeState.RUNNING"),
+}
+
+
+def _json_hint(codec: Codec) -> str:
+    own = isinstance(codec, OwnCodec)
+    fields = {
+        name: _SAMPLES[name][0] if own and name in _SAMPLES else 0
+        for name in codec.required_fields()
     }
-    fields = {name: sample.get(name, 0) for name in required_fields(cls)}
     return json.dumps(fields)
 
 
-def _call_hint(cls: EventClass) -> str:
-    sample = {
-        "name": '"..."',
-        "source": "EventSource.WORKER",
-        "run_id": '"..."',
-        "message": '"..."',
-        "hostname": '"..."',
-        "pid": "1",
-        "node_state": "NodeState.RUNNING",
-    }
-    args = ", ".join(f"{name}={sample.get(name, '...')}" for name in required_fields(cls))
-    return f"{cls.__name__}({args})"
+def _call_hint(codec: Codec) -> str:
+    own = isinstance(codec, OwnCodec)
+    args = ", ".join(
+        f"{name}={_SAMPLES[name][1] if own and name in _SAMPLES else '...'}"
+        for name in codec.required_fields()
+    )
+    return f"{codec.name}({args})"
 
 
 # --- constructor expressions ---------------------------------------------------------------
 
 
-def parse_constructor(text: str, cls: EventClass) -> AnyEvent:
+class _Expression:
+    """What a constructor expression may name: its class, and the enums of that class."""
+
+    def __init__(self, text: str, codec: Codec) -> None:
+        self.text = text
+        self.codec = codec
+        self.own = isinstance(codec, OwnCodec)
+        if self.own:
+            self.enums: dict[str, type[enum.Enum]] = {
+                name: getattr(elastic_events, name) for name in ("EventSource", "NodeState")
+            }
+            self.prefixes = {PACKAGE}
+            self.allowed = _ALLOWED
+        else:
+            self.enums = codec.enums()
+            module = codec.cls.__module__
+            self.prefixes = {module, codec.path.rpartition(".")[0]}
+            examples = " or ".join(
+                f"{name}.{next(iter(e.__members__))}" for name, e in list(self.enums.items())[:2]
+            )
+            self.allowed = (
+                "allowed are string, number, boolean and None literals, dicts with string keys, "
+                "lists" + (f", and enum members such as {examples}" if examples else "")
+            )
+        cls = codec.cls
+        self.names = {cls.__name__, codec.path, f"{cls.__module__}.{cls.__qualname__}"}
+        self.names.update(f"{prefix}.{cls.__name__}" for prefix in self.prefixes)
+
+
+def parse_constructor(text: str, cls: type | Codec) -> Any:
     """Build an event from a constructor expression such as ``Event(name="n", source="AGENT")``.
 
     The expression is parsed with :mod:`ast` and checked node by node; it is never evaluated.
@@ -183,91 +204,106 @@ def parse_constructor(text: str, cls: EventClass) -> AnyEvent:
     ...     print(error.message)  # doctest: +ELLIPSIS
     at line 1, column 1 of the content: the content must be a call to Event(...) ...
     """
+    codec = codec_of(cls)
+    name = codec.name
     try:
         tree = ast.parse(text.strip("\n"), mode="eval")
     except SyntaxError as exc:
         line = exc.lineno or 1
         msg = (
             f"invalid expression at line {line}, column {exc.offset or 1} of the content: "
-            f"{exc.msg}; write a JSON object or a call such as {_call_hint(cls)}"
+            f"{exc.msg}; write a JSON object or a call such as {_call_hint(codec)}"
         )
         raise ContentError(msg, subtype="expression", line=_line_index(text, line)) from None
     except ValueError as exc:  # such as a null character in the source
-        msg = f"invalid expression: {exc}; write a JSON object or a call such as {_call_hint(cls)}"
+        msg = (
+            f"invalid expression: {exc}; write a JSON object or a call such as {_call_hint(codec)}"
+        )
         raise ContentError(msg, subtype="expression") from None
+    context = _Expression(text, codec)
     call = tree.body
-    callee = _callee(call.func) if isinstance(call, ast.Call) else None
-    if not isinstance(call, ast.Call) or callee not in EVENT_CLASSES:
+    callee = _dotted(call.func) if isinstance(call, ast.Call) else None
+    if not isinstance(call, ast.Call) or callee is None:
         _reject(
-            f"the content must be a call to {cls.__name__}(...) or a JSON object, not "
-            f"{_describe(call)}; for example {_call_hint(cls)}",
+            f"the content must be a call to {name}(...) or a JSON object, not "
+            f"{_describe(call)}; for example {_call_hint(codec)}",
             call,
             text,
         )
-    if callee != cls.__name__:
+    if callee not in context.names:
+        short = callee.rpartition(".")[2]
+        if short in EVENT_CLASSES:
+            _reject(
+                f"the expression builds {short} but the directive names {name}; make them agree",
+                call,
+                text,
+            )
         _reject(
-            f"the expression builds {callee} but the directive names {cls.__name__}; "
-            f"make them agree",
+            f"the content must be a call to {name}(...) or a JSON object, not "
+            f"{_describe(call)}; for example {_call_hint(codec)}",
             call,
             text,
         )
-    names = field_names(cls)
+    names = codec.field_names()
     kwargs: dict[str, Any] = {}
     if len(call.args) > len(names):
         _reject(
-            f"{cls.__name__} takes at most {len(names)} positional arguments "
+            f"{name} takes at most {len(names)} positional arguments "
             f"({', '.join(names)}), got {len(call.args)}",
             call.args[len(names)],
             text,
         )
-    for name, arg in zip(names, call.args, strict=False):
+    for field, arg in zip(names, call.args, strict=False):
         if isinstance(arg, ast.Starred):
             _reject("*-unpacking is not allowed; write each argument out", arg, text)
-        kwargs[name] = _literal(arg, text)
+        kwargs[field] = _literal(arg, context)
     for keyword in call.keywords:
         if keyword.arg is None:
             _reject("**-unpacking is not allowed; write each field as name=value", keyword, text)
         if keyword.arg not in names:
             _reject(
-                f"unknown field {keyword.arg!r}; {cls.__name__} has the fields {', '.join(names)}",
+                f"unknown field {keyword.arg!r}; {name} has the fields {', '.join(names)}",
                 keyword,
                 text,
             )
         if keyword.arg in kwargs:
             _reject(f"the field {keyword.arg!r} is given twice; give it once", keyword, text)
-        kwargs[keyword.arg] = _literal(keyword.value, text)
-    missing = [name for name in required_fields(cls) if name not in kwargs]
+        kwargs[keyword.arg] = _literal(keyword.value, context)
+    missing = [field for field in codec.required_fields() if field not in kwargs]
     if missing:
         _reject(
-            f"missing required field {missing[0]!r}; {cls.__name__} requires "
-            f"{', '.join(required_fields(cls))}",
+            f"missing required field {missing[0]!r}; {name} requires "
+            f"{', '.join(codec.required_fields())}",
             call,
             text,
         )
     try:
-        return cls(**kwargs)
-    except InvalidEventError as exc:
-        raise ContentError(f"invalid {cls.__name__}: {exc}", subtype="field") from None
+        return codec.from_call(kwargs)
+    except ContentError as error:
+        if context.own or error.message.startswith(name):
+            raise
+        raise ContentError(f"invalid {name}: {error.message}", subtype=error.subtype) from None
 
 
-def _callee(func: ast.expr) -> str | None:
+def _dotted(func: ast.expr) -> str | None:
+    """``a.b.C`` for a chain of names, else ``None``."""
     if isinstance(func, ast.Name):
         return func.id
-    if isinstance(func, ast.Attribute) and _is_package(func.value):
-        return func.attr
+    if isinstance(func, ast.Attribute):
+        owner = _dotted(func.value)
+        return None if owner is None else f"{owner}.{func.attr}"
     return None
 
 
-def _is_package(node: ast.expr) -> bool:
-    return isinstance(node, ast.Name) and node.id == PACKAGE
-
-
-def _literal(node: ast.AST, text: str) -> Any:
+def _literal(node: ast.AST, context: _Expression) -> Any:
     """The value of an allowed expression node; anything else is rejected."""
+    text = context.text
     if isinstance(node, ast.Constant):
         if node.value is None or type(node.value) in (str, int, float, bool):
             return node.value
-        _reject(f"a {type(node.value).__name__} constant is not allowed; {_ALLOWED}", node, text)
+        _reject(
+            f"a {type(node.value).__name__} constant is not allowed; {context.allowed}", node, text
+        )
     if (
         isinstance(node, ast.UnaryOp)
         and isinstance(node.op, ast.USub | ast.UAdd)
@@ -286,38 +322,56 @@ def _literal(node: ast.AST, text: str) -> Any:
                 _reject("dict keys must be string literals", key, text)
             if key.value in result:
                 _reject(f"the key {key.value!r} appears twice in one dict; keep one", key, text)
-            result[key.value] = _literal(value, text)
+            result[key.value] = _literal(value, context)
         return result
+    if isinstance(node, ast.List) and not context.own:
+        items = []
+        for item in node.elts:
+            if isinstance(item, ast.Starred):
+                _reject("*-unpacking is not allowed in a list; write each item out", item, text)
+            items.append(_literal(item, context))
+        return items
     if isinstance(node, ast.Attribute):
-        return _enum_member(node, text)
+        return _enum_member(node, context)
     if isinstance(node, ast.Name):
-        hint = _member_hint(node.id)
-        _reject(f"the name {node.id!r} is not allowed here; {hint or _ALLOWED}", node, text)
-    _reject(f"{_describe(node)} is not allowed; {_ALLOWED}", node, text)
+        hint = _member_hint(node.id, context)
+        _reject(f"the name {node.id!r} is not allowed here; {hint or context.allowed}", node, text)
+    _reject(f"{_describe(node)} is not allowed; {context.allowed}", node, text)
 
 
-def _enum_member(node: ast.Attribute, text: str) -> enum.Enum:
-    owner = node.value
-    if isinstance(owner, ast.Attribute) and _is_package(owner.value):
-        enum_name: str | None = owner.attr
-    elif isinstance(owner, ast.Name):
-        enum_name = owner.id
-    else:
-        enum_name = None
-    if enum_name not in ENUM_CLASSES:
-        _reject(f"{_describe(node)} is not allowed; {_ALLOWED}", node, text)
-    enum_cls: type[enum.Enum] = getattr(elastic_events, enum_name)
+def _enum_member(node: ast.Attribute, context: _Expression) -> enum.Enum:
+    text = context.text
+    owner = _dotted(node.value)
+    enum_name = None
+    if owner is not None:
+        prefix, _, last = owner.rpartition(".")
+        if not prefix or prefix in context.prefixes:
+            enum_name = last
+    if enum_name not in context.enums:
+        known = ", ".join(context.enums) or "none"
+        why = (
+            f"{_describe(node)} is not allowed; only members of the enums of "
+            f"{context.codec.name} may be named (known: {known})"
+            if not context.own
+            else f"{_describe(node)} is not allowed; {context.allowed}"
+        )
+        _reject(why, node, text)
+    enum_cls = context.enums[enum_name]
     if node.attr not in enum_cls.__members__:
         members = ", ".join(f"{enum_name}.{m}" for m in enum_cls.__members__)
         _reject(f"{enum_name} has no member {node.attr!r}; expected one of {members}", node, text)
     return enum_cls[node.attr]
 
 
-def _member_hint(name: str) -> str:
-    for enum_name in ENUM_CLASSES:
-        enum_cls: type[enum.Enum] = getattr(elastic_events, enum_name)
+def _member_hint(name: str, context: _Expression) -> str:
+    for enum_name, enum_cls in context.enums.items():
         if name in enum_cls.__members__:
-            return f"write {enum_name}.{name} or the string {name!r}"
+            value = enum_cls[name].value
+            if context.own:
+                return f"write {enum_name}.{name} or the string {name!r}"
+            return f"write {enum_name}.{name} or its value {value!r}"
+    if not context.own:
+        return f"a bare name is not a value; {context.allowed}"
     return ""
 
 
@@ -347,8 +401,7 @@ _DESCRIPTIONS = {
 
 def _describe(node: ast.AST) -> str:
     if isinstance(node, ast.Call):
-        callee = _callee(node.func)
-        name = callee or (node.func.id if isinstance(node.func, ast.Name) else None)
+        name = node.func.id if isinstance(node.func, ast.Name) else None
         if isinstance(node.func, ast.Attribute):
             name = ast.unparse(node.func)
         return f"a call to {name}" if name else "a function call"
@@ -377,22 +430,29 @@ def _reject(message: str, node: ast.AST, text: str) -> NoReturn:
 # --- the round trip ------------------------------------------------------------------------
 
 
-def serialize_checked(event: AnyEvent) -> str:
-    """Return ``event.serialize()`` after checking that it deserializes back to an equal event.
+def serialize_checked(event: Any, cls: type | Codec | None = None) -> str:
+    """Write *event* as its class does, after checking that it reads back to an equal event.
 
     >>> serialize_checked(Event(name="n", source="WORKER"))
     '{"name": "n", "source": "WORKER", "timestamp": 0, "metadata": {}}'
     """
-    cls = type(event)
+    codec = codec_of(type(event) if cls is None else cls)
+    name = codec.name
     try:
-        line = event.serialize()
-        again = cls.deserialize(line)
+        line = codec.write(event)
+        again = codec.read_back(line)
     except InvalidEventError as exc:
-        msg = f"the {cls.__name__} cannot be written to the log: {exc}"
+        msg = f"the {name} cannot be written to the log: {exc}"
+        raise ContentError(msg, subtype="roundtrip") from None
+    except ContentError as error:
+        msg = f"the {name} does not read back from its JSON: {error.message}"
+        raise ContentError(msg, subtype="roundtrip") from None
+    except Exception as exc:  # the class's own serialize or deserialize failed
+        msg = f"the {name} cannot be written and read back: {type(exc).__name__}: {exc}"
         raise ContentError(msg, subtype="roundtrip") from None
     if again != event:
         msg = (
-            f"the {cls.__name__} does not round-trip: deserialize(serialize()) gives {again!r}, "
+            f"the {name} does not round-trip: deserialize(serialize()) gives {again!r}, "
             f"not {event!r}; use values that JSON keeps as they are"
         )
         raise ContentError(msg, subtype="roundtrip")

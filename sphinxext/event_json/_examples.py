@@ -9,18 +9,13 @@ from docutils import nodes  # type: ignore[import-untyped,unused-ignore]
 from docutils.parsers.rst import directives  # type: ignore[import-untyped,unused-ignore]
 from sphinx.directives.code import container_wrapper
 
-from sphinxext.event_json._base import BLOCK_OPTIONS, ClassDirective
-from sphinxext.event_json._content import (
-    EVENT_CLASSES,
-    ContentError,
-    field_names,
-    parse_event,
-    public_name,
-    resolve_class,
-    serialize_checked,
-)
-from sphinxext.event_json._links import attribute_link, href
-from sphinxext.event_json._render import link_top_level_keys, pretty_json
+import elastic_events
+
+from ._base import BLOCK_OPTIONS, ClassDirective, registry
+from ._classes import ClassProblem
+from ._content import ContentError, parse_event, serialize_checked
+from ._links import attribute_link, href
+from ._render import link_top_level_keys, pretty_json
 
 if TYPE_CHECKING:
     from sphinx.application import Sphinx
@@ -36,17 +31,24 @@ class EventJsonDirective(ClassDirective):
         "collapsed": directives.flag,
     }
 
+    def text(self) -> str:
+        """The example's text: the directive's content."""
+        return "\n".join(self.content)
+
     def run(self) -> list[nodes.Node]:
         try:
-            cls = self.event_class()
-            self.note_dependencies(cls)
-            line = serialize_checked(parse_event("\n".join(self.content), cls))
+            codec = self.event_class()
+            self.note_dependencies(codec.cls)
+            line = serialize_checked(parse_event(self.text(), codec), codec)
+            indent = self.config.event_json_indent
+            text = line if "compact" in self.options else pretty_json(line, indent)
         except ContentError as error:
             return self.warn_content(error)
-        indent = self.config.event_json_indent
-        text = line if "compact" in self.options else pretty_json(line, indent)
-        block: nodes.Element = self.literal(text, cls.__name__)
-        summary = f"{cls.__name__} JSON"
+        except elastic_events.InvalidEventError as error:  # a class's serialize() wrote bad JSON
+            return self.warn(f"{codec.name} wrote JSON that cannot be read: {error}", "roundtrip")
+        block: nodes.Element = self.literal(text, codec.name)
+        block["classes"].append(CLASS_PREFIX + codec.path)
+        summary = f"{codec.name} JSON"
         caption = self.options.get("caption")
         if caption:  # The author's words, read as inline markup as code-block reads them.
             try:
@@ -62,9 +64,12 @@ class EventJsonDirective(ClassDirective):
         return [block]
 
 
+#: The class of an example's block that names the dotted path of its event class.
+CLASS_PREFIX = "event-json-class-"
 # The highlighted HTML of one event-json block: its <div> opening tag, then its <pre>.
 _BLOCK = re.compile(
-    r'(<div class="event-json event-json-(\w+)[^"]* highlight-json[^"]*"[^>]*>)(.*?</pre>)',
+    r'(<div class="event-json event-json-\w+ event-json-class-([\w.]+)[^"]* highlight-json'
+    r'[^"]*"[^>]*>)(.*?</pre>)',
     re.DOTALL,
 )
 
@@ -89,17 +94,18 @@ def link_keys(
     hrefs: dict[str, dict[str, str]] = {}
 
     def link(match: re.Match[str]) -> str:
-        opening, kind, block = match.groups()
-        if kind not in EVENT_CLASSES:
-            return match.group(0)
-        if kind not in hrefs:
-            cls = resolve_class(kind)
-            hrefs[kind] = {}
-            for field in field_names(cls):
-                reference = attribute_link(app, pagename, f"{public_name(cls)}.{field}", [])
+        opening, path, block = match.groups()
+        if path not in hrefs:
+            hrefs[path] = {}
+            try:
+                codec = registry(app.config).resolve(path)
+            except ClassProblem:  # pragma: no cover - the directive rendered it, so it resolves
+                return match.group(0)
+            for field in codec.field_names():
+                reference = attribute_link(app, pagename, codec.targets, field, [])
                 if reference is not None:
-                    hrefs[kind][field] = href(reference)
-        return opening + link_top_level_keys(block, hrefs[kind])
+                    hrefs[path][field] = href(reference)
+        return opening + link_top_level_keys(block, hrefs[path])
 
     context["body"] = _BLOCK.sub(link, body)
 

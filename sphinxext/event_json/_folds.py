@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any
 from docutils import nodes  # type: ignore[import-untyped,unused-ignore]
 from sphinx.transforms.post_transforms import SphinxPostTransform
 
-from sphinxext.event_json._base import FOLDED, SUMMARY
+from ._base import FOLDED, SUMMARY
 
 if TYPE_CHECKING:
     from sphinx.application import Sphinx

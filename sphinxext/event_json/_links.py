@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from docutils import nodes  # type: ignore[import-untyped,unused-ignore]
 from sphinx.util.nodes import make_refnode
@@ -12,16 +12,29 @@ if TYPE_CHECKING:
 
 
 def attribute_link(
-    app: Sphinx, docname: str, target: str, children: list[nodes.Node]
+    app: Sphinx, docname: str, classes: list[str], field: str, children: list[nodes.Node]
 ) -> nodes.reference | None:
-    """A reference from page *docname* to the documented attribute *target*, if there is one."""
-    entry = app.env.domains.python_domain.objects.get(target)
-    if entry is None:
+    """A reference from page *docname* to the attribute *field* of the first of *classes*
+    (dotted paths of one class) that the project documents it under, if any does."""
+    objects = python_objects(app)
+    for owner in classes:
+        target = f"{owner}.{field}"
+        entry = objects.get(target)
+        if entry is not None:
+            break
+    else:
         return None
     link = make_refnode(app.builder, docname, entry.docname, entry.node_id, children, target)
     if "refuri" in link:
         link["refuri"] = _single_anchor(str(link["refuri"]))
     return link
+
+
+def python_objects(app: Sphinx) -> dict[str, Any]:
+    """The objects of the Python domain (its ``objects`` dict, on every supported Sphinx)."""
+    domain = app.env.get_domain("py")
+    objects: dict[str, Any] = getattr(domain, "objects")  # noqa: B009 - PythonDomain's own
+    return objects
 
 
 def href(reference: nodes.reference) -> str:

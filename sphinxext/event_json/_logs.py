@@ -8,7 +8,8 @@ from docutils import nodes  # type: ignore[import-untyped,unused-ignore]
 from docutils.parsers.rst import directives  # type: ignore[import-untyped,unused-ignore]
 
 from elastic_events import TABLE_COLUMNS, EventLog, event_traceback, table_row
-from sphinxext.event_json._base import BLOCK_OPTIONS, FILTER_OPTIONS, LogDirective
+
+from ._base import BLOCK_OPTIONS, FILTER_OPTIONS, LogDirective
 
 if TYPE_CHECKING:
     from sphinx.application import Sphinx

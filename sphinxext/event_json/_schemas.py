@@ -7,10 +7,12 @@ from typing import TYPE_CHECKING, Any, ClassVar
 from docutils import nodes  # type: ignore[import-untyped,unused-ignore]
 
 import elastic_events
-from sphinxext.event_json._base import ClassDirective
-from sphinxext.event_json._content import ContentError, EventClass, public_name
-from sphinxext.event_json._links import attribute_link
-from sphinxext.event_json._render import indented_json, schema_rows
+
+from ._base import ClassDirective
+from ._classes import Codec, UnsupportedType
+from ._errors import ContentError
+from ._links import attribute_link
+from ._render import indented_json, schema_rows
 
 if TYPE_CHECKING:
     from sphinx.application import Sphinx
@@ -28,16 +30,23 @@ class EventSchemaDirective(ClassDirective):
 
     def run(self) -> list[nodes.Node]:
         try:
-            cls = self.event_class()
+            codec = self.event_class()
+            schema = codec.schema()
         except ContentError as error:
             return self.warn_content(error)
-        self.note_dependencies(cls, elastic_events.json_schema)
-        schema = elastic_events.json_schema(cls)
+        except UnsupportedType as error:
+            return self.warn(f"{codec.path}: {error}", "class")
+        except Exception as error:  # a model's own schema generation failed
+            return self.warn(
+                f"the JSON Schema of {codec.path} cannot be made: {type(error).__name__}: {error}",
+                "class",
+            )
+        self.note_dependencies(codec.cls, elastic_events.json_schema)
         text = indented_json(schema, self.config.event_json_indent)
-        block = self.fold(self.literal(text, "schema"), f"JSON Schema of {cls.__name__}")
-        return [self.field_table(cls, schema), block]
+        block = self.fold(self.literal(text, "schema"), f"JSON Schema of {codec.name}")
+        return [self.field_table(codec, inline_refs(schema)), block]
 
-    def field_table(self, cls: EventClass, schema: dict[str, Any]) -> nodes.table:
+    def field_table(self, codec: Codec, schema: dict[str, Any]) -> nodes.table:
         widths = (16, 22, 18, 44)
         # JSON types and defaults are code: keep their straight quotes.
         table = nodes.table(classes=["event-schema"], support_smartquotes=False)
@@ -51,7 +60,7 @@ class EventSchemaDirective(ClassDirective):
         group += body
         for row in schema_rows(schema):
             name = nodes.inline("", "", nodes.literal(row.name, row.name))
-            name[FIELD_TARGET] = f"{public_name(cls)}.{row.name}"
+            name[FIELD_TARGET] = [*codec.targets, row.name]
             if row.required:
                 required = "required"
             elif row.default is not None:
@@ -61,6 +70,28 @@ class EventSchemaDirective(ClassDirective):
             body += _row(name, row.json_type, required, row.description)
         self.set_source_info(table)
         return table
+
+
+def inline_refs(schema: dict[str, Any]) -> dict[str, Any]:
+    """*schema* with each property's local ``$ref`` (as pydantic writes enums) replaced by its
+    definition, for the table; the shown schema keeps them."""
+    definitions = schema.get("$defs", {})
+
+    def resolve(prop: Any, depth: int = 0) -> Any:
+        if isinstance(prop, dict):
+            ref = prop.get("$ref")
+            if isinstance(ref, str) and ref.startswith("#/$defs/") and depth < 8:
+                found = definitions.get(ref.removeprefix("#/$defs/"), {})
+                merged = {**found, **{k: v for k, v in prop.items() if k != "$ref"}}
+                return resolve(merged, depth + 1)
+            return {k: resolve(v, depth + 1) for k, v in prop.items()}
+        if isinstance(prop, list):
+            return [resolve(v, depth + 1) for v in prop]
+        return prop
+
+    if not definitions:
+        return schema
+    return {**schema, "properties": resolve(schema.get("properties", {}))}
 
 
 def _row(*cells: str | nodes.Node) -> nodes.row:
@@ -82,7 +113,8 @@ def link_fields(app: Sphinx, doctree: nodes.document, docname: str) -> None:
     """
     for inline in list(doctree.findall(nodes.inline)):
         if FIELD_TARGET in inline:
-            link = attribute_link(app, docname, inline[FIELD_TARGET], inline.children)
+            *classes, field = inline[FIELD_TARGET]
+            link = attribute_link(app, docname, classes, field, inline.children)
             inline.replace_self(link if link is not None else inline.children)
 
 

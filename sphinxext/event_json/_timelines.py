@@ -11,7 +11,8 @@ from docutils.parsers.rst import directives  # type: ignore[import-untyped,unuse
 from sphinx.transforms.post_transforms import SphinxPostTransform
 
 from elastic_events import EventLog, Timeline
-from sphinxext.event_json._base import FILTER_OPTIONS, LogDirective
+
+from ._base import FILTER_OPTIONS, LogDirective
 
 if TYPE_CHECKING:
     from sphinx.application import Sphinx
