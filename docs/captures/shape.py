@@ -222,8 +222,14 @@ def captured_kinds(texts: dict[str, str]) -> dict[tuple[str, str], list[tuple[st
 
 
 def committed_captures(folder: Path = HERE) -> dict[str, str]:
-    """The committed captures: file name -> text."""
-    return {path.name: path.read_text(encoding="utf-8") for path in sorted(folder.glob("*.log"))}
+    """The committed captures of torch's own module: file name -> text.
+
+    ``launcher-*.log`` are the launcher's (``launcher.py``), not scenarios of ``capture.py``.
+    """
+    paths = sorted(folder.glob("*.log"))
+    return {
+        p.name: p.read_text(encoding="utf-8") for p in paths if not p.name.startswith("launcher-")
+    }
 
 
 # --- what torch's source can record that no capture shows ---------------------------------------
