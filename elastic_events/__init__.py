@@ -24,7 +24,7 @@ from elastic_events._destinations import (
 )
 from elastic_events._errors import InvalidEventError, UnknownDestinationError
 from elastic_events._file_handler import EventFileHandler
-from elastic_events._logs import EventLog, LogLine
+from elastic_events._logs import MAX_LINE, EventLog, LogLine
 from elastic_events._model import Event, EventSource, NodeState, RdzvEvent
 from elastic_events._record import _get_or_create_logger as _get_or_create_logger  # PyTorch's tests
 from elastic_events._record import construct_and_record_rdzv_event, record, record_rdzv_event
@@ -37,6 +37,7 @@ from elastic_events._views import (
     event_traceback,
     is_failure,
     table_row,
+    visible_text,
 )
 from elastic_events._wire import json_schema, parse_json
 
@@ -80,6 +81,7 @@ __all__ = [
     "FAILURE_STATES",
     "MAX_DEPTH",
     "MAX_LENGTH",
+    "MAX_LINE",
     "TABLE_COLUMNS",
     "Event",
     "EventFileHandler",
@@ -108,6 +110,7 @@ __all__ = [
     "register_handler",
     "table_row",
     "unregister_handler",
+    "visible_text",
 ]
 
 # Everything public is documented, pickled and shown under the path users import it from.

@@ -422,15 +422,15 @@ def _write_file(path: str, text: str) -> None:
     """
     import tempfile  # Only when a file is written: it costs an import at start-up.
 
-    real = os.path.realpath(path)
     try:
-        mode = os.stat(real).st_mode
+        mode: int | None = os.stat(path).st_mode
     except FileNotFoundError:
         mode = None
     if mode is not None and not stat.S_ISREG(mode):
-        with open(real, "w", encoding="utf-8") as target:
+        with open(path, "w", encoding="utf-8") as target:
             target.write(text)
         return
+    real = os.path.realpath(path)  # Through a link, the file it names is replaced.
     folder, base = os.path.split(real)
     handle, temporary = tempfile.mkstemp(prefix=f".{base}.", suffix=".tmp", dir=folder or ".")
     try:

@@ -217,6 +217,9 @@ _CONTROL = re.compile(
     "\U0001d173-\U0001d17a\U000e0001\U000e0020-\U000e007f]"
 )
 
+# The same, but for line breaks and tabs.
+_SHOWN_IN_LINES = re.compile(_CONTROL.pattern.replace("\x00-\x1f", "\x00-\x08\x0b-\x1f", 1))
+
 
 def table_row(line: LogLine) -> dict[str, str]:
     """The cells of the row of an event line in a table, by column (see :data:`TABLE_COLUMNS`).
@@ -279,14 +282,36 @@ def _time(timestamp: int) -> str:
     return when.strftime("%Y-%m-%d %H:%M:%S.%f")[:-3] + "Z"
 
 
-def _clean(text: str) -> str:
-    r"""One line of plain text, shown as it is: control characters (newlines, terminal escapes),
-    format characters (invisible ones, bidirectional controls) and lone surrogates as escapes.
+def visible_text(text: str, lines: bool = False) -> str:
+    r"""Text from a log made safe to show as it is: what would hide or disguise it, escaped.
 
-    >>> print(_clean("node-1\u200b \u202e1-edon\u202c \x1b[31m \ud800 a\nb"))
-    node-1\u200b \u202e1-edon\u202c \x1b[31m \ud800 a\nb
+    Control characters (terminal escapes, newlines), Unicode format characters (category Cf:
+    zero-width spaces and joiners, bidirectional controls such as U+202E, the byte order mark)
+    and lone surrogates (which no encoding can write) become the escapes Python writes for
+    them, such as ``\x1b`` and ``\u200b``; so ``node-1`` and ``node-1`` + U+200B never look the
+    same, and nothing reorders or recolours the text around it. The tables of
+    ``elastic-events show`` and of ``event-log``, the timeline's labels and the directives'
+    tracebacks and JSON show text through this function.
+
+    Args:
+        text: The text.
+        lines: Keep line breaks (``\n``) and tabs, for text of several lines such as a
+            traceback.
+
+    Example:
+        >>> from elastic_events import visible_text
+        >>> print(visible_text("node-1\u200b \u202e1-edon\u202c \x1b[31m \ud800 a\nb"))
+        node-1\u200b \u202e1-edon\u202c \x1b[31m \ud800 a\nb
+        >>> print(visible_text("Traceback:\n\u202eboom", lines=True))
+        Traceback:
+        \u202eboom
+
+    .. versionadded:: 0.3
     """
-    return _CONTROL.sub(_escaped, text)
+    return (_SHOWN_IN_LINES if lines else _CONTROL).sub(_escaped, text)
+
+
+_clean = visible_text
 
 
 def _escaped(match: re.Match[str]) -> str:
