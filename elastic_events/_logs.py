@@ -106,7 +106,7 @@ class EventLog:
         (1, 1, 1)
 
     .. versionadded:: 0.1
-    .. versionchanged:: 0.3
+    .. versionchanged:: 0.2
        Lines are capped at *max_line*; lone ``\r`` line endings and compressed streams are read.
     """
 

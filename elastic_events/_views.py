@@ -306,7 +306,7 @@ def visible_text(text: str, lines: bool = False) -> str:
         Traceback:
         \u202eboom
 
-    .. versionadded:: 0.3
+    .. versionadded:: 0.2
     """
     return (_SHOWN_IN_LINES if lines else _CONTROL).sub(_escaped, text)
 
