@@ -15,7 +15,7 @@ Example:
 
 __version__ = "0.1.0"
 
-from elastic_events import _model, _views, _wire
+from elastic_events import _logs, _model, _views, _wire
 from elastic_events._destinations import (
     destinations,
     get_logging_handler,
@@ -24,7 +24,7 @@ from elastic_events._destinations import (
 )
 from elastic_events._errors import InvalidEventError, UnknownDestinationError
 from elastic_events._file_handler import EventFileHandler
-from elastic_events._logs import MAX_LINE, EventLog, LogLine
+from elastic_events._logs import EventLog, LogLine
 from elastic_events._model import Event, EventSource, NodeState, RdzvEvent
 from elastic_events._record import _get_or_create_logger as _get_or_create_logger  # PyTorch's tests
 from elastic_events._record import construct_and_record_rdzv_event, record, record_rdzv_event
@@ -76,6 +76,14 @@ an error, recurses without bound.
 
 MAX_LENGTH = _wire.MAX_LENGTH
 """The longest JSON text that :func:`parse_json` reads, in characters: 16 MiB."""
+
+MAX_LINE = _logs.MAX_LINE
+"""The longest line that :class:`EventLog` reads, in bytes: 16 MiB, as :data:`MAX_LENGTH`.
+
+A longer line is one bad line, skipped to its end without being held, so that memory stays
+bounded by it; ``max_line=`` of :class:`EventLog` and ``--max-line`` of ``elastic-events``
+change it.
+"""
 
 __all__ = [
     "FAILURE_STATES",

@@ -7,7 +7,7 @@ an :class:`~elastic_events.Event` or an :class:`~elastic_events.RdzvEvent` by it
 checked by the wire format (:mod:`elastic_events._wire`) with the library's own messages.
 
 A binary stream is split here, not by Python's file iteration: lines end at ``\n``, ``\r\n``
-or a lone ``\r`` (as in Python's text mode), no line is held past :data:`MAX_LINE` bytes, and a
+or a lone ``\r`` (as in Python's text mode), no line is held past ``MAX_LINE`` bytes, and a
 stream compressed by gzip, bzip2 or xz is read through its decompressor, told by its first bytes.
 """
 
@@ -25,9 +25,7 @@ if TYPE_CHECKING:
     from collections.abc import Generator, Iterable, Iterator
     from typing import Any, BinaryIO, TextIO
 
-#: The longest line that :class:`EventLog` holds, in bytes (characters for a text stream):
-#: 16 MiB, as long as the longest JSON document :func:`~elastic_events.parse_json` reads. A longer
-#: line is one bad line, skipped to its end without being held.
+# The longest line read, documented at the public face (elastic_events.MAX_LINE).
 MAX_LINE = _wire.MAX_LENGTH
 
 # What a binary stream is read by: 64 KiB, about what file iteration reads at a time.
@@ -82,7 +80,7 @@ class EventLog:
         lines: The lines of the log: a file opened in binary mode, a text file, or any iterable
             of ``str`` or ``bytes`` lines.
         max_line: The longest line read, in bytes (characters for a text stream and ``str``
-            lines); by default :data:`MAX_LINE`.
+            lines); by default :data:`~elastic_events.MAX_LINE`.
 
     Attributes:
         events: How many valid events were read so far.
