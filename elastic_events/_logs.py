@@ -6,8 +6,8 @@ Lines with no ``{`` at all are other lines: counted, never parsed. Each event is
 an :class:`~elastic_events.Event` or an :class:`~elastic_events.RdzvEvent` by its fields, and
 checked by the wire format (:mod:`elastic_events._wire`) with the library's own messages.
 
-A binary stream is split here, not by Python's file iteration: lines end at ``\n``, ``\r\n``
-or a lone ``\r`` (as in Python's text mode), no line is held past ``MAX_LINE`` bytes, and a
+A binary stream is split here, not by Python's file iteration: lines end at ``\\n``, ``\\r\\n``
+or a lone ``\\r`` (as in Python's text mode), no line is held past ``MAX_LINE`` bytes, and a
 stream compressed by gzip, bzip2 or xz is read through its decompressor, told by its first bytes.
 """
 
@@ -69,12 +69,12 @@ class EventLog:
     The lines are read once: iterate over an ``EventLog`` once, by ``for`` or by
     :meth:`problems`.
 
-    A binary stream (the fastest) is split at ``\n``, ``\r\n`` or a lone ``\r``; one that
-    starts as gzip, bzip2 or xz data does is decompressed as it is read (see
-    :attr:`compression`), and compressed data cut short is one bad line after the lines read
-    before it. A line that is not UTF-8 is a bad line; a stream that starts with a UTF-16 or
-    UTF-32 byte order mark is one bad line, as :func:`~elastic_events.parse_json` says of such
-    bytes. A UTF-8 byte order mark is ignored.
+    A binary stream (the fastest) is split at ``\\n``, ``\\r\\n`` or a lone ``\\r``; one that
+    starts as gzip, bzip2 or xz data is decompressed as it is read (``compression`` says
+    which), and compressed data cut short is one bad line after the lines read before it. A
+    line that is not UTF-8 is a bad line; a stream that starts with a UTF-16 or UTF-32 byte
+    order mark is one bad line, as :func:`~elastic_events.parse_json` says of such bytes. A
+    UTF-8 byte order mark is ignored.
 
     Args:
         lines: The lines of the log: a file opened in binary mode, a text file, or any iterable
@@ -105,7 +105,7 @@ class EventLog:
 
     .. versionadded:: 0.1
     .. versionchanged:: 0.2
-       Lines are capped at *max_line*; lone ``\r`` line endings and compressed streams are read.
+       Lines are capped at *max_line*; lone ``\\r`` line endings and compressed streams are read.
     """
 
     def __init__(
