@@ -82,17 +82,23 @@ def _write(value: Any, parts: list[str], step: str, newline: str) -> None:
 def _string(text: str) -> str:
     """A JSON string, non-ASCII as it is, but what visible_text() escapes as JSON escapes."""
     encoded = _ENCODER.encode(text)
-    return encoded if encoded.isascii() else _NOT_ASCII.sub(_json_escape, encoded)
+    if encoded.isascii() and "\x7f" not in encoded:
+        return encoded
+    return _NOT_PLAIN.sub(_json_escape, encoded)
 
 
-_NOT_ASCII = re.compile(r"[^\x00-\x7f]")
+_NOT_PLAIN = re.compile(r"[^\x00-\x7e]")  # JSON escapes C0 controls itself, not DEL.
 
 
 def _json_escape(match: re.Match[str]) -> str:
     char = match.group()
     if visible_text(char) == char:
         return char
-    return json.dumps(char)[1:-1]  # \uXXXX, or a surrogate pair beyond the BMP.
+    code = ord(char)
+    if code < 0x10000:
+        return f"\\u{code:04x}"
+    code -= 0x10000  # A surrogate pair, as JSON writes a character beyond the BMP.
+    return f"\\u{0xD800 + (code >> 10):04x}\\u{0xDC00 + (code & 0x3FF):04x}"
 
 
 # Pygments' JSON lexer marks punctuation as "p" and object keys as "nt" (Name.Tag).
