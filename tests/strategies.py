@@ -182,6 +182,8 @@ def near_documents(draw: st.DrawFn, cls: type) -> str:
         else:
             members.append(f"{json.dumps(key)}: {draw(json_value_texts)}")
     return "{" + ", ".join(members) + "}"
+
+
 # Hostile input for the readers (tests/test_hostile_read.py).
 
 #: Characters that hide or disguise text: format characters (zero-width, bidi controls, the
