@@ -9,9 +9,11 @@ in one run, alternating over several rounds and keeping each one's best round:
 - ``elastic-events validate FILE``, the whole command, output discarded;
 - reading every event as an object (what ``show`` and ``timeline`` do), for information.
 
-Goal: validate within 2x of the baseline. Memory: the peak resident size of a process that
-validates a log of N/100 lines and one of N lines, which should be about the same. It prints
-ratios and never fails; BENCH_QUICK=1 uses 100,000 lines instead of 1,000,000.
+Goal: validate within 2x of the baseline. A gzip-compressed copy of the log is validated too:
+it should cost at most the decompression on top (the ratio printed is the time of the compressed
+log over the plain one's plus decompressing it alone, goal <= 1). Memory: the peak resident size
+of a process that validates a log of N/100 lines and one of N lines, which should be about the
+same. It prints ratios and never fails; BENCH_QUICK=1 uses 100,000 lines instead of 1,000,000.
 
     python benchmarks/bench_cli.py
 """
@@ -19,6 +21,7 @@ ratios and never fails; BENCH_QUICK=1 uses 100,000 lines instead of 1,000,000.
 from __future__ import annotations
 
 import contextlib
+import gzip
 import io
 import json
 import os
@@ -100,6 +103,12 @@ def validate(path: Path) -> None:
     assert status == 0, status
 
 
+def decompress_only(path: Path) -> None:
+    with gzip.open(path, "rb") as stream:
+        while stream.read1(1 << 16):
+            pass
+
+
 def read_events(path: Path) -> None:
     with open(path, "rb") as lines:
         for _ in EventLog(lines):
@@ -136,6 +145,8 @@ def run() -> None:
         small = Path(folder, "small.log")
         lines = varied_lines(LINES)
         path.write_bytes(b"".join(lines))
+        packed = Path(folder, "events.log.gz")
+        packed.write_bytes(gzip.compress(b"".join(lines), compresslevel=6))
         small.write_bytes(b"".join(lines[: LINES // 100]))
         del lines
         size = path.stat().st_size
@@ -146,6 +157,8 @@ def run() -> None:
                 "json.loads loop, text file": lambda: json_loop_text(path),
                 "elastic-events validate": lambda: validate(path),
                 "EventLog: build every event (show)": lambda: read_events(path),
+                "elastic-events validate, gzip log": lambda: validate(packed),
+                "gzip decompression alone": lambda: decompress_only(packed),
             }
         )
         base_name = min(list(times)[:2], key=times.__getitem__)
@@ -155,6 +168,16 @@ def run() -> None:
             per_line = seconds / LINES * 1e6
             print(f"  {name:<38} {seconds:8.2f} s  {per_line:6.2f} us/line  {seconds / base:6.2f}x")
         print(f"  ratio validate / baseline: {times['elastic-events validate'] / base:.2f}")
+        plain, packed_time = (
+            times["elastic-events validate"],
+            times["elastic-events validate, gzip log"],
+        )
+        decompression = times["gzip decompression alone"]
+        print(
+            "  compressed log: validate gzip / (validate plain + decompression alone): "
+            f"{packed_time / (plain + decompression):.2f}  (goal: <= 1; the extra time is "
+            f"{(packed_time - plain) / decompression:.1f}x the decompression)"
+        )
         small_peak, big_peak = peak_kib(small), peak_kib(path)
         print(
             f"\npeak memory of validate: {small_peak / 1024:.1f} MiB for {LINES // 100:,} lines, "

@@ -15,7 +15,7 @@ Example:
 
 __version__ = "0.1.0"
 
-from elastic_events import _model, _views, _wire
+from elastic_events import _logs, _model, _views, _wire
 from elastic_events._destinations import (
     destinations,
     get_logging_handler,
@@ -37,6 +37,7 @@ from elastic_events._views import (
     event_traceback,
     is_failure,
     table_row,
+    visible_text,
 )
 from elastic_events._wire import json_schema, parse_json
 
@@ -76,10 +77,19 @@ an error, recurses without bound.
 MAX_LENGTH = _wire.MAX_LENGTH
 """The longest JSON text that :func:`parse_json` reads, in characters: 16 MiB."""
 
+MAX_LINE = _logs.MAX_LINE
+"""The longest line that :class:`EventLog` reads, in bytes: 16 MiB, as :data:`MAX_LENGTH`.
+
+A longer line is one bad line, skipped to its end without being held, so that memory stays
+bounded by it; ``max_line=`` of :class:`EventLog` and ``--max-line`` of ``elastic-events``
+change it.
+"""
+
 __all__ = [
     "FAILURE_STATES",
     "MAX_DEPTH",
     "MAX_LENGTH",
+    "MAX_LINE",
     "TABLE_COLUMNS",
     "Event",
     "EventFileHandler",
@@ -108,6 +118,7 @@ __all__ = [
     "register_handler",
     "table_row",
     "unregister_handler",
+    "visible_text",
 ]
 
 # Everything public is documented, pickled and shown under the path users import it from.

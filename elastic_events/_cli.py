@@ -6,10 +6,12 @@ Usage::
     elastic-events show FILE [--json] [--name GLOB] [--source S] [--state S] [--run-id ID]
     elastic-events timeline FILE -o OUT.svg [--title TEXT] [filters as for show]
 
-``FILE`` may be ``-`` for the standard input; ``python -m elastic_events`` is the same command.
-Exit status: 0 when every event line is valid, 1 when some are not (each is reported, and the
-good ones are still shown or drawn), 2 for a usage error or a file that cannot be read or
-written.
+``FILE`` may be ``-`` for the standard input, and ``OUT.svg`` ``-`` for the standard output;
+``python -m elastic_events`` is the same command. Logs compressed by gzip, bzip2 or xz are read
+as they are. Exit status: 0 when every event line is valid, 1 when some are not (each is
+reported, and the good ones are still shown or drawn), 2 for a usage error, a file that cannot
+be read or written, or an output that fails (a full disk, a closed pipe); ``validate`` keeps its
+verdict, 0 or 1, when its output is closed early.
 """
 
 from __future__ import annotations
@@ -17,13 +19,14 @@ from __future__ import annotations
 import argparse
 import contextlib
 import os
+import stat
 import sys
 
 from elastic_events import __version__, _launcher
-from elastic_events._logs import EventLog, LogLine
+from elastic_events._logs import MAX_LINE, EventLog, LogLine
 from elastic_events._model import EventSource
 from elastic_events._timeline import Timeline
-from elastic_events._views import EventFilter, _fit, table_row
+from elastic_events._views import EventFilter, _fit_width, table_row
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -60,20 +63,63 @@ def main(argv: Sequence[str] | None = None) -> int:
         parser.print_usage(sys.stderr)
         print(f"{PROG}: error: say which command: validate, show or timeline", file=sys.stderr)
         return TROUBLE
+    with contextlib.suppress(AttributeError, ValueError):  # Lone surrogates never crash a print.
+        sys.stdout.reconfigure(errors="backslashreplace")  # type: ignore[union-attr]
+    out = _Output(sys.stdout)
     try:
-        status: int = args.run(args, sys.stdout)
-    except BrokenPipeError:
-        # The reader went away (`| head`): stop quietly, and keep Python from complaining
-        # again when it flushes stdout at exit.
-        devnull = os.open(os.devnull, os.O_WRONLY)
-        with contextlib.suppress(OSError):
-            os.dup2(devnull, sys.stdout.fileno())
-        os.close(devnull)
-        return OK
+        status: int = args.run(args, out)
+        out.flush()
+    except (_OutputFailed, BrokenPipeError) as failure:  # A full disk, a closed pipe.
+        error = failure.error if isinstance(failure, _OutputFailed) else failure
+        _silence_stdout()
+        print(f"{PROG}: error: cannot write the standard output: {_reason(error)}", file=sys.stderr)
+        return TROUBLE
     except KeyboardInterrupt:
         print(f"{PROG}: interrupted", file=sys.stderr)
         return 128 + 2  # As a shell reports SIGINT.
     return status
+
+
+class _OutputFailed(Exception):
+    """The standard output failed (told apart from any other OSError of a subcommand)."""
+
+    def __init__(self, error: OSError) -> None:
+        super().__init__(error)
+        self.error = error
+
+
+class _Output:
+    """The standard output, whose errors are _OutputFailed."""
+
+    def __init__(self, stream: TextIO) -> None:
+        self._stream = stream
+
+    def write(self, text: str) -> int:
+        try:
+            return self._stream.write(text)
+        except OSError as error:
+            raise _OutputFailed(error) from None
+
+    def flush(self) -> None:
+        try:
+            self._stream.flush()
+        except OSError as error:
+            raise _OutputFailed(error) from None
+
+    def __getattr__(self, name: str) -> object:
+        return getattr(self._stream, name)
+
+
+def _silence_stdout() -> None:
+    """Keep Python from failing again on the standard output when it flushes it at exit."""
+    try:
+        fileno = sys.stdout.fileno()
+    except (AttributeError, OSError, ValueError):
+        return
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    with contextlib.suppress(OSError):
+        os.dup2(devnull, fileno)
+    os.close(devnull)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -94,6 +140,7 @@ def build_parser() -> argparse.ArgumentParser:
         "then a summary.",
     )
     validate.add_argument("files", nargs="+", metavar="FILE", help="a log file, or - for stdin")
+    _add_reading(validate)
     validate.set_defaults(run=_validate)
 
     show = commands.add_parser(
@@ -103,6 +150,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     show.add_argument("file", metavar="FILE", help="a log file, or - for stdin")
     show.add_argument("--json", action="store_true", help="one normalized JSON event a line")
+    _add_reading(show)
     _add_filters(show)
     show.set_defaults(run=_show)
 
@@ -114,14 +162,39 @@ def build_parser() -> argparse.ArgumentParser:
     )
     timeline.add_argument("file", metavar="FILE", help="a log file, or - for stdin")
     timeline.add_argument(
-        "-o", "--output", required=True, metavar="OUT.svg", help="where to write the SVG"
+        "-o",
+        "--output",
+        required=True,
+        metavar="OUT.svg",
+        help="where to write the SVG (never one of the logs read), or - for stdout",
     )
     timeline.add_argument("--title", default="", help="the title of the picture")
+    _add_reading(timeline)
     _add_filters(timeline)
     timeline.set_defaults(run=_timeline)
 
     _launcher.add_command(commands)  # elastic-events torchrun: its own module, torch imported late
     return parser
+
+
+def _add_reading(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--max-line",
+        type=_positive,
+        default=MAX_LINE,
+        metavar="BYTES",
+        help=f"the longest line read (default {MAX_LINE:,}); a longer one is a bad line",
+    )
+
+
+def _positive(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a whole number: {text!r}") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be at least 1; got {value}")
+    return value
 
 
 def _add_filters(parser: argparse.ArgumentParser) -> None:
@@ -149,30 +222,70 @@ def _add_filters(parser: argparse.ArgumentParser) -> None:
 
 def _validate(args: argparse.Namespace, out: TextIO) -> int:
     events = bad = other = files = unreadable = 0
+    report = _Report(out)
     for path in args.files:
         name = _display_name(path)
         try:
             with _open(path) as stream:
-                log = EventLog(stream)
+                log = EventLog(stream, max_line=args.max_line)
                 try:
                     for line in log.problems():
-                        out.write(f"{name}:{line.number}: {line.error}\n")
+                        report.write(f"{name}:{line.number}: {line.error}\n")
                 finally:
                     events, bad, other = events + log.events, bad + log.bad, other + log.other
         except _Unreadable as error:
-            out.flush()
+            report.flush()
             print(f"{PROG}: error: {error}", file=sys.stderr)
             unreadable += 1
             continue
         files += 1
+        if not log.events:
+            report.flush()
+            _no_events(name, log)
     summary = (
         f"{_plural(events, 'event')}, {_plural(bad, 'bad line')}, "
         f"{_plural(other, 'other line')} in {_plural(files, 'file')}"
     )
     if unreadable:
         summary += f"; {_plural(unreadable, 'file')} could not be read"
-    out.write(summary + "\n")
+    report.write(summary + "\n")
+    report.flush()
     return TROUBLE if unreadable else (BAD_LINES if bad else OK)
+
+
+class _Report:
+    """validate's output: once it is closed (``| head``), the rest is dropped, the verdict kept."""
+
+    def __init__(self, out: TextIO) -> None:
+        self.out, self.closed = out, False
+
+    def write(self, text: str) -> None:
+        if not self.closed:
+            try:
+                self.out.write(text)
+            except _OutputFailed as failure:
+                self._closed_or_raise(failure)
+
+    def flush(self) -> None:
+        if not self.closed:
+            try:
+                self.out.flush()
+            except _OutputFailed as failure:
+                self._closed_or_raise(failure)
+
+    def _closed_or_raise(self, failure: _OutputFailed) -> None:
+        if not isinstance(failure.error, BrokenPipeError):
+            raise failure
+
+        self.closed = True
+        _silence_stdout()
+
+
+def _no_events(name: str, log: EventLog) -> None:
+    """Say that a log holds no event at all: a wrong file, or a format not read, is no success."""
+    read = f"{_plural(log.bad, 'bad line')} and {_plural(log.other, 'other line')}"
+    how = f" ({log.compression} data)" if log.compression else ""
+    print(f"{PROG}: note: {name}{how} holds no event: {read}", file=sys.stderr)
 
 
 # show
@@ -182,7 +295,7 @@ def _show(args: argparse.Namespace, out: TextIO) -> int:
     keep = _filter(args)
     try:
         with _open(args.file) as stream:
-            log = EventLog(stream)
+            log = EventLog(stream, max_line=args.max_line)
             lines = _lines_kept(log, _display_name(args.file), keep, out)
             if args.json:
                 for line in lines:
@@ -214,15 +327,20 @@ def _write_table(lines: Iterator[LogLine], out: TextIO) -> None:
         print("no events to show", file=sys.stderr)
         return
     columns = list(_CAPS)
-    if all(row["TIME"] == "" for row in first):
+    timed = any(row["TIME"] for row in first)
+    if not timed:
         columns.remove("TIME")  # torchelastic leaves every timestamp at 0: LINE gives the order.
     widths = {
-        column: min(_CAPS[column] or 10**9, max(len(column), *(len(row[column]) for row in first)))
+        column: min(
+            _CAPS[column] or 10**9, max(len(column), *(_fit_width(row[column])[1] for row in first))
+        )
         for column in columns
     }
 
     def write(row: dict[str, str]) -> None:
         cells = []
+        if not timed and row.get("TIME"):  # A time after the rows that sized the table: not lost.
+            row = {**row, "DETAILS": f"time={row['TIME']} {row['DETAILS']}".rstrip()}
         for column in columns:
             width, value = widths[column], row[column]
             if column == "DETAILS":
@@ -230,7 +348,7 @@ def _write_table(lines: Iterator[LogLine], out: TextIO) -> None:
             elif column == "LINE":
                 cells.append(value.rjust(width))
             else:
-                cells.append(_fit(value, width).ljust(width))
+                cells.append(_fit_width(value, width)[0])
         out.write("  ".join(cells).rstrip() + "\n")
 
     write({column: column for column in columns})
@@ -246,9 +364,16 @@ def _write_table(lines: Iterator[LogLine], out: TextIO) -> None:
 def _timeline(args: argparse.Namespace, out: TextIO) -> int:
     keep = _filter(args)
     name = _display_name(args.file)
+    if args.output != STDIN and _one_of(args.output, [args.file]):
+        print(
+            f"{PROG}: error: will not write {args.output!r}: it is the log being read "
+            "(give another -o)",
+            file=sys.stderr,
+        )
+        return TROUBLE
     try:
         with _open(args.file) as stream:
-            log = EventLog(stream)
+            log = EventLog(stream, max_line=args.max_line)
             timeline = Timeline(_lines_kept(log, name, keep, out))
     except _Unreadable as error:
         print(f"{PROG}: error: {error}", file=sys.stderr)
@@ -260,22 +385,68 @@ def _timeline(args: argparse.Namespace, out: TextIO) -> int:
             file=sys.stderr,
         )
     svg = timeline.svg(title=args.title or f"Events of {name} by node")
-    try:
-        if args.output == STDIN:
-            out.write(svg)
-        else:
-            with open(args.output, "w", encoding="utf-8") as target:
-                target.write(svg)
-    except OSError as error:
-        print(f"{PROG}: error: cannot write {args.output!r}: {_reason(error)}", file=sys.stderr)
-        return TROUBLE
-    if args.output != STDIN:
-        failures = sum(len(lane.failures) for lane in timeline.lanes)
-        out.write(
-            f"wrote {args.output}: {_plural(timeline.count, 'event')} on "
-            f"{_plural(len(timeline.lanes), 'node')}, {_plural(failures, 'failure')}\n"
-        )
+    if args.output == STDIN:
+        out.write(svg)
+    else:
+        try:
+            _write_file(args.output, svg)
+        except OSError as error:
+            print(f"{PROG}: error: cannot write {args.output!r}: {_reason(error)}", file=sys.stderr)
+            return TROUBLE
+    failures = sum(len(lane.failures) for lane in timeline.lanes)
+    out.flush()
+    print(
+        f"wrote {'<stdout>' if args.output == STDIN else args.output}: "
+        f"{_plural(timeline.count, 'event')} on "
+        f"{_plural(len(timeline.lanes), 'node')}, {_plural(failures, 'failure')}",
+        file=sys.stderr,
+    )
     return BAD_LINES if log.bad else OK
+
+
+def _one_of(output: str, inputs: Sequence[str]) -> bool:
+    """Whether *output* is one of the files *inputs* (the same file by any path or link)."""
+    for path in inputs:
+        if path == STDIN:
+            continue
+        with contextlib.suppress(OSError):
+            if os.path.samefile(output, path):
+                return True
+    return False
+
+
+def _write_file(path: str, text: str) -> None:
+    """Write *text* to *path* through a temporary file renamed into place: whole, or not at all.
+
+    A path that is not a regular file (``/dev/stdout``, a named pipe) is written as it is.
+    """
+    import tempfile  # Only when a file is written: it costs an import at start-up.
+
+    try:
+        mode: int | None = os.stat(path).st_mode
+    except FileNotFoundError:
+        mode = None
+    if mode is not None and not stat.S_ISREG(mode):
+        with open(path, "w", encoding="utf-8") as target:
+            target.write(text)
+        return
+    real = os.path.realpath(path)  # Through a link, the file it names is replaced.
+    folder, base = os.path.split(real)
+    handle, temporary = tempfile.mkstemp(prefix=f".{base}.", suffix=".tmp", dir=folder or ".")
+    try:
+        with open(handle, "w", encoding="utf-8") as target:
+            target.write(text)
+        if mode is None:
+            umask = os.umask(0)
+            os.umask(umask)
+            os.chmod(temporary, 0o666 & ~umask)
+        else:
+            os.chmod(temporary, stat.S_IMODE(mode))
+        os.replace(temporary, real)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(temporary)
+        raise
 
 
 _CROWDED = 20_000
@@ -295,38 +466,49 @@ def _lines_kept(log: EventLog, name: str, keep: EventFilter, out: TextIO) -> Ite
 
 
 @contextlib.contextmanager
-def _open(path: str) -> Iterator[Iterator[bytes]]:
+def _open(path: str) -> Iterator[BinaryIO]:
     """The lines of a log, ``-`` being stdin; a file that cannot be read raises _Unreadable."""
     if path == STDIN:
-        yield _read_lines(sys.stdin.buffer, "the standard input", batch=False)
+        stdin = getattr(sys.stdin, "buffer", None)
+        if stdin is None:
+            raise _Unreadable("cannot read the standard input: it is closed")
+        yield _Guarded(stdin, "the standard input")  # type: ignore[misc]
         return
     try:
         stream = open(path, "rb")  # noqa: SIM115 (closed below)
     except OSError as error:
         raise _Unreadable(f"cannot read {path!r}: {_reason(error)}") from None
     with stream:
-        yield _read_lines(stream, repr(path))
+        yield _Guarded(stream, repr(path))  # type: ignore[misc]
 
 
-def _read_lines(stream: BinaryIO, name: str, batch: bool = True) -> Iterator[bytes]:
-    """The lines of ``stream``; an error of the disk is told apart from one of the output.
+class _Guarded:
+    """A binary stream whose read errors are _Unreadable, told apart from errors of the output.
 
-    Batches of about 64 KiB read as fast as iterating over the file; a pipe is read line by
-    line instead, so that ``tail -f run.log | elastic-events show -`` shows each line as it
-    comes.
+    Reads take what is there (``read1``), so that ``tail -f run.log | elastic-events show -``
+    shows each line as it comes.
     """
-    while True:
+
+    def __init__(self, stream: BinaryIO, name: str) -> None:
+        self._read = getattr(stream, "read1", stream.read)
+        self._name = name
+
+    def read(self, size: int = -1) -> bytes:
         try:
-            lines = stream.readlines(1 << 16) if batch else [stream.readline()]
+            data: bytes = self._read(size)
         except OSError as error:
-            raise _Unreadable(f"cannot read {name}: {_reason(error)}") from None
-        if not lines or not lines[0]:
-            return
-        yield from lines
+            raise _Unreadable(f"cannot read {self._name}: {_reason(error)}") from None
+        except ValueError:  # Closed under us.
+            raise _Unreadable(f"cannot read {self._name}: it is closed") from None
+        return data
 
 
 def _reason(error: OSError) -> str:
-    return error.strerror or str(error)
+    return (
+        error.strerror
+        or str(error)
+        or ("Broken pipe" if isinstance(error, BrokenPipeError) else type(error).__name__)
+    )
 
 
 def _display_name(path: str) -> str:

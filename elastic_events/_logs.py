@@ -5,10 +5,15 @@ its first ``{`` and runs to the end of the line (``2024-06-10 12:00:01 INFO {"na
 Lines with no ``{`` at all are other lines: counted, never parsed. Each event is told apart as
 an :class:`~elastic_events.Event` or an :class:`~elastic_events.RdzvEvent` by its fields, and
 checked by the wire format (:mod:`elastic_events._wire`) with the library's own messages.
+
+A binary stream is split here, not by Python's file iteration: lines end at ``\\n``, ``\\r\\n``
+or a lone ``\\r`` (as in Python's text mode), no line is held past ``MAX_LINE`` bytes, and a
+stream compressed by gzip, bzip2 or xz is read through its decompressor, told by its first bytes.
 """
 
 from __future__ import annotations
 
+import io
 from dataclasses import dataclass
 
 from elastic_events import _wire
@@ -17,8 +22,16 @@ from elastic_events._model import Event, RdzvEvent
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
-    from collections.abc import Generator, Iterable
-    from typing import Any
+    from collections.abc import Generator, Iterable, Iterator
+    from typing import Any, BinaryIO, TextIO
+
+# The longest line read, documented at the public face (elastic_events.MAX_LINE).
+MAX_LINE = _wire.MAX_LENGTH
+
+# What a binary stream is read by: 64 KiB, about what file iteration reads at a time.
+_CHUNK = 1 << 16
+# The first bytes of compressed streams, and the standard library module that reads each.
+_MAGIC = ((b"\x1f\x8b", "gzip"), (b"BZh", "bzip2"), (b"\xfd7zXZ\x00", "xz"))
 
 # The order breaks ties: an object with as many fields of each is read as a rendezvous event.
 CLASSES: tuple[type[Event] | type[RdzvEvent], ...] = (RdzvEvent, Event)
@@ -51,19 +64,30 @@ class EventLog:
     as :meth:`~elastic_events.Event.deserialize` checks it. A bad line does not stop the
     reading: it is reported, with what is wrong, and the next line is read.
 
-    Memory stays flat whatever the size of the log: one line is held at a time (whole, however
-    long it is). The lines are read once: iterate over an ``EventLog`` once, by ``for`` or by
+    Memory stays flat whatever the size of the log: one line is held at a time, and never more
+    than *max_line* of it; a longer line is one bad line, and the reading goes on after its end.
+    The lines are read once: iterate over an ``EventLog`` once, by ``for`` or by
     :meth:`problems`.
 
+    A binary stream (the fastest) is split at ``\\n``, ``\\r\\n`` or a lone ``\\r``; one that
+    starts as gzip, bzip2 or xz data is decompressed as it is read (``compression`` says
+    which), and compressed data cut short is one bad line after the lines read before it. A
+    line that is not UTF-8 is a bad line; a stream that starts with a UTF-16 or UTF-32 byte
+    order mark is one bad line, as :func:`~elastic_events.parse_json` says of such bytes. A
+    UTF-8 byte order mark is ignored.
+
     Args:
-        lines: The lines of the log: a file opened in binary mode (the fastest; a line that is
-            not UTF-8 is reported and skipped), a text file, or any iterable of ``str`` or
-            ``bytes`` lines.
+        lines: The lines of the log: a file opened in binary mode, a text file, or any iterable
+            of ``str`` or ``bytes`` lines.
+        max_line: The longest line read, in bytes (characters for a text stream and ``str``
+            lines); by default :data:`~elastic_events.MAX_LINE`.
 
     Attributes:
         events: How many valid events were read so far.
         bad: How many event lines were bad so far.
         other: How many lines without any ``{`` were skipped so far.
+        compression: ``"gzip"``, ``"bzip2"`` or ``"xz"`` once a compressed binary stream is
+            being read; else ``None``.
 
     Example:
         >>> from elastic_events import EventLog
@@ -80,13 +104,48 @@ class EventLog:
         (1, 1, 1)
 
     .. versionadded:: 0.1
+    .. versionchanged:: 0.2
+       Lines are capped at *max_line*; lone ``\\r`` line endings and compressed streams are read.
     """
 
-    def __init__(self, lines: Iterable[bytes | str]) -> None:
+    def __init__(
+        self, lines: Iterable[bytes | str] | BinaryIO | TextIO, *, max_line: int = MAX_LINE
+    ) -> None:
+        if max_line < 1:
+            raise ValueError(f"max_line must be at least 1; got {max_line!r}")
         self._lines = lines
+        self.max_line = max_line
         self.events = 0
         self.bad = 0
         self.other = 0
+        self.compression: str | None = None
+
+    def _source(self) -> Iterator[bytes | str | _Unread]:
+        lines, limit = self._lines, self.max_line
+        if isinstance(lines, io.TextIOBase):
+            return _text_lines(lines, limit)
+        if hasattr(lines, "read"):
+            return self._binary_lines(lines)
+        return _given_lines(lines, limit)
+
+    def _binary_lines(self, stream: Any) -> Iterator[bytes | _Unread]:
+        read = getattr(stream, "read1", stream.read)
+        first = read(_CHUNK)
+        while first and len(first) < 6 and any(m.startswith(first) for m, _ in _MAGIC):
+            more = read(_CHUNK)  # A pipe may give the first bytes a few at a time.
+            if not more:
+                break
+            first += more
+        bom = _wire._wide_bom(first)
+        if bom:
+            yield _Unread(bom)
+            return
+        for magic, kind in _MAGIC:
+            if first.startswith(magic):
+                self.compression = kind
+                yield from _decompressed(kind, first, stream, self.max_line)
+                return
+        yield from _split(first, read, self.max_line)
 
     def __iter__(self) -> Generator[LogLine, None, None]:
         """Yield every event line, good (with its event) or bad (with what is wrong)."""
@@ -113,7 +172,7 @@ class EventLog:
         decode, classes = _wire.decode, CLASSES
         events = bad = other = 0
         try:
-            for number, line in enumerate(self._lines, 1):
+            for number, line in enumerate(self._source(), 1):
                 if isinstance(line, bytes):
                     start = line.find(b"{")
                     if start < 0:
@@ -125,12 +184,16 @@ class EventLog:
                         bad += 1
                         yield LogLine(number, None, _not_utf8(line, start, error))
                         continue
-                else:
+                elif isinstance(line, str):
                     start = line.find("{")
                     if start < 0:
                         other += 1
                         continue
                     text = line[start:] if start else line
+                else:  # What the reader could not take as a line: too long, or broken data.
+                    bad += 1
+                    yield LogLine(number, None, line.error)
+                    continue
                 try:
                     data = loads(text)
                     cls = classify(data, classes)
@@ -150,6 +213,143 @@ class EventLog:
             self.events += events
             self.bad += bad
             self.other += other
+
+
+class _Unread:
+    """In place of a line: what kept the reader from taking it (too long, broken data)."""
+
+    __slots__ = ("error",)
+
+    def __init__(self, error: str) -> None:
+        self.error = error
+
+
+def _too_long(limit: int, unit: str = "bytes") -> _Unread:
+    return _Unread(
+        f"not read: the line is longer than {limit:,} {unit} (the limit; see max_line); "
+        "skipped to its end"
+    )
+
+
+def _split(first: bytes, read: Any, limit: int) -> Iterator[bytes | _Unread]:
+    """The lines of a binary stream whose first bytes are *first*, holding at most *limit*."""
+    carry: list[bytes] = []  # The start of a line that goes on in the next chunk.
+    carried = 0
+    skipping = False  # Inside a line past the limit, already reported.
+    after_cr = False  # The last chunk ended in \r: a \n that starts this one belongs to it.
+    chunk = first
+    while chunk:
+        if after_cr and chunk[:1] == b"\n":
+            chunk = chunk[1:]
+        after_cr = False
+        if b"\r" in chunk:
+            after_cr = chunk[-1:] == b"\r"
+            chunk = chunk.replace(b"\r\n", b"\n").replace(b"\r", b"\n")
+        lines = chunk.split(b"\n")
+        tail = lines.pop()
+        if lines:
+            if skipping:
+                skipping = False
+                del lines[0]  # The end of the line past the limit.
+            elif carry:
+                if carried + len(lines[0]) > limit:
+                    yield _too_long(limit)
+                    del lines[0]
+                else:
+                    carry.append(lines[0])
+                    lines[0] = b"".join(carry)
+                carry, carried = [], 0
+            if len(chunk) > limit:  # Only then can a whole line in the chunk be too long.
+                for line in lines:
+                    yield line if len(line) <= limit else _too_long(limit)
+            else:
+                yield from lines
+        if tail and not skipping:
+            if carried + len(tail) > limit:
+                yield _too_long(limit)
+                skipping, carry, carried = True, [], 0
+            else:
+                carry.append(tail)
+                carried += len(tail)
+        chunk = read(_CHUNK)
+    if carry:
+        yield b"".join(carry)
+
+
+def _decompressed(kind: str, first: bytes, stream: Any, limit: int) -> Iterator[bytes | _Unread]:
+    """The lines of compressed data; data cut short or damaged ends them with one _Unread."""
+    import lzma  # Imported only for compressed logs: they cost start-up time.
+    import zlib
+
+    rest: Any = _Rest(first, stream)
+    if kind == "gzip":
+        import gzip
+
+        decompressed: Any = gzip.GzipFile(fileobj=rest, mode="rb")
+    elif kind == "bzip2":
+        import bz2
+
+        decompressed = bz2.BZ2File(rest, mode="rb")
+    else:
+        decompressed = lzma.LZMAFile(rest, mode="rb")  # noqa: SIM115 (read to its end below)
+    try:
+        yield from _split(decompressed.read1(_CHUNK), decompressed.read1, limit)
+    except (OSError, EOFError, zlib.error, lzma.LZMAError) as error:
+        if isinstance(error, OSError) and not _damaged(error):
+            raise
+        said = str(error) if len(str(error)) <= 80 else str(error)[:79] + "\u2026"
+        yield _Unread(
+            f"not read: the {kind} data is cut short or damaged ({said}); the lines before "
+            "this one were read"
+        )
+
+
+def _damaged(error: OSError) -> bool:
+    """Whether an OSError of a decompressor is about the data, not the disk."""
+    return error.errno is None
+
+
+class _Rest:
+    """A stream of which the first bytes were read already: they come back first."""
+
+    def __init__(self, first: bytes, stream: Any) -> None:
+        self._first, self._stream = first, stream
+        self.mode = "rb"
+
+    def read(self, size: int = -1) -> bytes:
+        if self._first:
+            data = self._first if size < 0 else self._first[:size]
+            self._first = self._first[len(data) :]
+            return data
+        result: bytes = self._stream.read(size)
+        return result
+
+
+def _text_lines(stream: Any, limit: int) -> Iterator[str | _Unread]:
+    """The lines of a text stream, none held past *limit* characters."""
+    readline = stream.readline
+    while True:
+        try:
+            line = readline(limit + 1)
+            if not line:
+                return
+            if len(line) > limit and not line.endswith("\n"):
+                yield _too_long(limit, "characters")
+                while line and not line.endswith("\n"):
+                    line = readline(limit + 1)
+                continue
+        except UnicodeDecodeError as error:
+            yield _Unread(
+                f"not read: the text stream is not UTF-8 ({error.reason}); the lines before "
+                "this one were read (open the log in binary mode to read past such a line)"
+            )
+            return
+        yield line
+
+
+def _given_lines(lines: Iterable[bytes | str], limit: int) -> Iterator[bytes | str | _Unread]:
+    for line in lines:
+        yield line if len(line) <= limit else _too_long(limit)
 
 
 def _not_utf8(line: bytes, start: int, error: UnicodeDecodeError) -> str:

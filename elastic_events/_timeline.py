@@ -15,7 +15,7 @@ import re
 from dataclasses import dataclass, field
 
 from elastic_events._model import Event, EventSource, RdzvEvent
-from elastic_events._views import event_node, event_state, is_failure
+from elastic_events._views import _clean, event_node, event_state, is_failure
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -144,7 +144,7 @@ class Timeline:
                 text = event.name
             timed = timed and time > 0
             state = _colour_state(event)
-            text = text if len(text) <= 200 else text[:199] + "\u2026"
+            text = _clean(text if len(text) <= 200 else text[:199] + "\u2026")
             lane.marks.append(
                 _Mark(count, line.number, time, state, shape, text, is_failure(event))
             )
@@ -215,7 +215,7 @@ def _merge_and_label(lanes: dict[tuple[str, int | None], _Lane]) -> list[_Lane]:
                 only.rank = unknown[0].rank
             group = known
         for lane in group:
-            label = host or "(no host name)"
+            label = _clean(host) or "(no host name)"
             if len(group) > 1:
                 label += f" #{lane.local_id}" if lane.local_id is not None else " #?"
             if lane.rank is not None:
@@ -226,10 +226,14 @@ def _merge_and_label(lanes: dict[tuple[str, int | None], _Lane]) -> list[_Lane]:
     return result
 
 
-def _natural(text: str) -> list[str | int]:
-    """Sort ``node-2`` before ``node-10``: text and numbers alternate, so like meets like."""
-    parts: list[str | int] = _DIGITS.split(text)
-    parts[1::2] = map(int, parts[1::2])
+def _natural(text: str) -> list[str | tuple[int, str]]:
+    """Sort ``node-2`` before ``node-10``: text and numbers alternate, so like meets like.
+
+    A run of digits sorts by its length without leading zeros, then by its digits: the order
+    of the numbers, however many digits they have (``int()`` refuses thousands).
+    """
+    parts: list[str | tuple[int, str]] = list(_DIGITS.split(text))
+    parts[1::2] = [(len(digits), digits) for digits in (p.lstrip("0") for p in parts[1::2])]  # type: ignore[union-attr]
     return parts
 
 
@@ -441,15 +445,16 @@ def _axis(timeline: Timeline) -> tuple[Callable[[_Mark], float], list[tuple[floa
         first, last = min(times), max(times)
         span = max(last - first, 1)
 
+        # Integers throughout: timestamps may have hundreds of digits, past what a float holds;
+        # a quotient of integers in [0, 1] is exact, and never overflows.
         def x_of(mark: _Mark) -> float:
             return 0.5 if last == first else (mark.time - first) / span
 
-        step = _nice(span / 6)
+        factor, power = _nice_int(span, 6)
+        step = factor * 10**power
         ticks = [(0.0, "0 s")]
-        value = step
-        while value <= span * 1.0001:
-            ticks.append((value / span, f"{value / 1000:g} s"))
-            value += step
+        for multiple in range(1, span // step + 1):  # At most 6 to 12 ticks, whatever the span.
+            ticks.append((multiple * step / span, _seconds(multiple * factor, power)))
         return x_of, ticks, "seconds since the first event (timestamps in milliseconds)"
 
     def x_of_order(mark: _Mark) -> float:
@@ -462,6 +467,32 @@ def _axis(timeline: Timeline) -> tuple[Callable[[_Mark], float], list[tuple[floa
     numbers = [1, *(n for n in range(step, count + 1, step) if n - 1 > step / 2)]
     ticks = [((number - 1) / (count - 1), str(number)) for number in numbers]
     return x_of_order, ticks, "events in the order of the log (no timestamps)"
+
+
+def _nice_int(span: int, parts: int) -> tuple[int, int]:
+    """A round step of about *span* / *parts*, as ``(factor, power)``: factor 1, 2 or 5 times
+    ``10 ** power``; in integers, however large *span* is."""
+    raw = max(span // parts, 1)
+    power = len(str(raw)) - 1 if raw.bit_length() < 10_000 else int(raw.bit_length() * 0.30103)
+    while 10**power > raw:
+        power -= 1
+    while 10 ** (power + 1) <= raw:
+        power += 1
+    for factor in (1, 2, 5):
+        if raw <= factor * 10**power:
+            return factor, power
+    return 1, power + 1
+
+
+def _seconds(count: int, power: int) -> str:
+    """``count * 10 ** power`` milliseconds in seconds, short: ``1.5 s``, ``2e+300 s``."""
+    exponent = power - 3
+    if -3 <= exponent <= 12:
+        return f"{count * 10.0**exponent:g} s"
+    digits = str(count)
+    exponent += len(digits) - 1
+    mantissa = digits[0] + ("." + digits[1:].rstrip("0") if digits[1:].rstrip("0") else "")
+    return f"{mantissa}e{exponent:+d} s"
 
 
 def _nice(raw: float) -> float:

@@ -13,6 +13,10 @@ from dataclasses import dataclass, field
 from elastic_events._logs import LogLine
 from elastic_events._model import Event, EventSource, RdzvEvent
 
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any
+
 # The states of a failure, documented at the public face (elastic_events.FAILURE_STATES).
 FAILURE_STATES = frozenset({"FAILED", "UNHEALTHY"})
 
@@ -202,7 +206,19 @@ TABLE_COLUMNS = {
 
 # Shown elsewhere in the row (hostname, node rank), or said by the name (state), or nested JSON.
 _NOT_DETAILS = frozenset({"hostname", "state", "metadata", "group_rank"})
-_CONTROL = re.compile("[\x00-\x1f\x7f-\x9f]")
+# Shown as escapes: control characters (C0, DEL, C1), lone surrogates (no encoding writes them),
+# and the format characters (Unicode category Cf: zero-width spaces and joiners, bidirectional
+# controls, the byte order mark, soft hyphens, tags...), which are invisible or reorder the text
+# around them, so that "node-1" and "node-1" + U+200B would look the same.
+_CONTROL = re.compile(
+    "[\x00-\x1f\x7f-\x9f\xad\u0600-\u0605\u061c\u06dd\u070f\u0890\u0891\u08e2\u180e"
+    "\u200b-\u200f\u202a-\u202e\u2060-\u2064\u2066-\u206f\ufeff\ufff9-\ufffb"
+    "\ud800-\udfff\U000110bd\U000110cd\U00013430-\U0001343f\U0001bca0-\U0001bca3"
+    "\U0001d173-\U0001d17a\U000e0001\U000e0020-\U000e007f]"
+)
+
+# The same, but for line breaks and tabs.
+_SHOWN_IN_LINES = re.compile(_CONTROL.pattern.replace("\x00-\x1f", "\x00-\x08\x0b-\x1f", 1))
 
 
 def table_row(line: LogLine) -> dict[str, str]:
@@ -266,10 +282,73 @@ def _time(timestamp: int) -> str:
     return when.strftime("%Y-%m-%d %H:%M:%S.%f")[:-3] + "Z"
 
 
-def _clean(text: str) -> str:
-    """One line of plain text: control characters (newlines, terminal escapes) made visible."""
-    return _CONTROL.sub(lambda match: repr(match.group())[1:-1], text)
+def visible_text(text: str, lines: bool = False) -> str:
+    r"""Text from a log made safe to show as it is: what would hide or disguise it, escaped.
+
+    Control characters (terminal escapes, newlines), Unicode format characters (category Cf:
+    zero-width spaces and joiners, bidirectional controls such as U+202E, the byte order mark)
+    and lone surrogates (which no encoding can write) become the escapes Python writes for
+    them, such as ``\x1b`` and ``\u200b``; so ``node-1`` and ``node-1`` + U+200B never look the
+    same, and nothing reorders or recolours the text around it. The tables of
+    ``elastic-events show`` and of ``event-log``, the timeline's labels and the directives'
+    tracebacks and JSON show text through this function.
+
+    Args:
+        text: The text.
+        lines: Keep line breaks (``\n``) and tabs, for text of several lines such as a
+            traceback.
+
+    Example:
+        >>> from elastic_events import visible_text
+        >>> print(visible_text("node-1\u200b \u202e1-edon\u202c \x1b[31m \ud800 a\nb"))
+        node-1\u200b \u202e1-edon\u202c \x1b[31m \ud800 a\nb
+        >>> print(visible_text("Traceback:\n\u202eboom", lines=True))
+        Traceback:
+        \u202eboom
+
+    .. versionadded:: 0.2
+    """
+    return (_SHOWN_IN_LINES if lines else _CONTROL).sub(_escaped, text)
+
+
+_clean = visible_text
+
+
+def _escaped(match: re.Match[str]) -> str:
+    return repr(match.group())[1:-1]  # None of them is printable: repr() escapes each.
 
 
 def _fit(text: str, width: int) -> str:
     return text if len(text) <= width else text[: width - 1] + "\u2026"
+
+
+def _fit_width(text: str, width: int | None = None) -> tuple[str, int]:
+    """*text* cut to *width* terminal columns and padded to them; and its width before that.
+
+    East Asian wide characters take two columns, combining marks none. Without *width*, the
+    text as it is and its width.
+    """
+    if text.isascii():
+        size = len(text)
+        if width is None:
+            return text, size
+        return (text.ljust(width) if size <= width else text[: width - 1] + "\u2026"), size
+    import unicodedata  # Only for text that is not ASCII: it costs an import at start-up.
+
+    sizes = [_char_width(char, unicodedata) for char in text]
+    size = sum(sizes)
+    if width is None:
+        return text, size
+    if size > width:
+        kept, used = 0, 0
+        while used + sizes[kept] <= width - 1:
+            used += sizes[kept]
+            kept += 1
+        text, size = text[:kept] + "\u2026", used + 1
+    return text + " " * (width - size), size
+
+
+def _char_width(char: str, unicodedata: Any) -> int:
+    if unicodedata.combining(char) or unicodedata.category(char) in ("Mn", "Me", "Cf"):
+        return 0
+    return 2 if unicodedata.east_asian_width(char) in ("W", "F") else 1

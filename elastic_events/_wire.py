@@ -502,7 +502,8 @@ def parse_json(text: str | bytes | bytearray) -> object:
     Sphinx directives all read JSON through this one function, so they accept and reject the
     same documents. The policy:
 
-    * RFC 8259 JSON; bytes must be UTF-8 (a leading byte order mark is ignored);
+    * RFC 8259 JSON; bytes must be UTF-8 (a leading UTF-8 byte order mark is ignored; UTF-16
+      and UTF-32 are refused, with a word on how to convert them);
     * no ``NaN``, ``Infinity`` or ``-Infinity``, and no number too large for a float;
     * no key twice in one object (readers of JSON disagree on which one counts);
     * at most :data:`MAX_DEPTH` levels of nesting and :data:`MAX_LENGTH` characters;
@@ -545,11 +546,19 @@ def _decode_text(text: str | bytes | bytearray) -> Any:
         try:
             text = raw.decode("utf-8")
         except UnicodeDecodeError as error:
+            wide = _wide_bom(raw)
+            if wide:
+                raise InvalidEventError(wide, reason=wide, value=bytes(raw[:4])) from None
             byte = bytes(raw[error.start : error.start + 1])
+            line = raw.count(b"\n", 0, error.start) + 1
+            column = error.start - raw.rfind(b"\n", 0, error.start)
             raise InvalidEventError(
-                f"not UTF-8 text: byte {byte[0]:#04x} at position {error.start} ({error.reason})",
+                f"not UTF-8 text: byte {byte[0]:#04x} at line {line}, column {column} "
+                f"({error.reason})",
                 reason=f"not UTF-8 text ({error.reason})",
                 value=byte,
+                line=line,
+                column=column,
             ) from None
     if text.startswith("\ufeff"):
         text = text[1:]
@@ -595,6 +604,25 @@ def _decode_text(text: str | bytes | bytearray) -> Any:
             "not read: the JSON nests too deeply for this interpreter's recursion limit",
             reason="nested deeper than the recursion limit",
         ) from None
+
+
+_WIDE_BOMS = (
+    (b"\xff\xfe\x00\x00", "UTF-32"),
+    (b"\x00\x00\xfe\xff", "UTF-32"),
+    (b"\xff\xfe", "UTF-16"),
+    (b"\xfe\xff", "UTF-16"),
+)
+
+
+def _wide_bom(raw: bytes | bytearray) -> str:
+    """What to say of bytes that start with a UTF-16 or UTF-32 byte order mark; else ``""``."""
+    for bom, encoding in _WIDE_BOMS:
+        if raw.startswith(bom):
+            return (
+                f"not UTF-8 text: {encoding} text (it starts with a {encoding} byte order mark); "
+                f"event JSON is UTF-8: convert it first (iconv -f {encoding} -t UTF-8)"
+            )
+    return ""
 
 
 def _too_deep(text: str) -> bool:

@@ -182,3 +182,52 @@ def near_documents(draw: st.DrawFn, cls: type) -> str:
         else:
             members.append(f"{json.dumps(key)}: {draw(json_value_texts)}")
     return "{" + ", ".join(members) + "}"
+
+
+# Hostile input for the readers (tests/test_hostile_read.py).
+
+#: Characters that hide or disguise text: format characters (zero-width, bidi controls, the
+#: byte order mark, tags), lone surrogates, C0 and C1 controls.
+disguising = st.sampled_from(
+    [
+        "\u200b",
+        "\u200d",
+        "\u202e",
+        "\u202c",
+        "\u2066",
+        "\u2069",
+        "\ufeff",
+        "\u00ad",
+        "\u061c",
+        "\U000e0041",
+        "\ud800",
+        "\udfff",
+        "\x1b",
+        "\x85",
+        "\x00",
+    ]
+)
+#: Text with such characters mixed in.
+disguised_text = st.lists(st.text(max_size=4) | disguising, max_size=12).map("".join)
+#: JSON integers of about as many digits as Python converts (4300 by default), and more.
+huge_integer_text = st.integers(min_value=1, max_value=6000).map(lambda n: "9" * n)
+#: How lines of a log end: Unix, Windows, old Mac, or not at all.
+line_endings = st.sampled_from([b"\n", b"\r\n", b"\r", b""])
+#: Lines of a hostile log as bytes: valid events, cut JSON, invalid UTF-8, byte order marks,
+#: NULs, long runs, other loggers' lines.
+hostile_lines = st.one_of(
+    events.map(lambda event: event.serialize().encode()),
+    st.binary(max_size=64),
+    st.sampled_from(
+        [
+            b'{"name": "x',
+            b"\xef\xbb\xbf{}",
+            b"\xff\xfe{",
+            b"{" * 200,
+            b"[" * 5000,
+            b'{"name": "\xc3\x28", "source": "AGENT"}',
+            b"\x00" * 10,
+            b"INFO nothing here",
+        ]
+    ),
+).filter(lambda line: b"\n" not in line and b"\r" not in line)

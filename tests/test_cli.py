@@ -88,8 +88,13 @@ def test_validate_reports_every_bad_line_as_file_line_message_and_exits_1(
     ]
 
 
-def test_validate_an_empty_file_exits_0(run: Run, log: Log) -> None:
-    assert run("validate", log()) == (0, "0 events, 0 bad lines, 0 other lines in 1 file\n", "")
+def test_validate_an_empty_file_exits_0_and_says_it_holds_no_event(run: Run, log: Log) -> None:
+    path = log()
+    assert run("validate", path) == (
+        0,
+        "0 events, 0 bad lines, 0 other lines in 1 file\n",
+        f"elastic-events: note: {path} holds no event: 0 bad lines and 0 other lines\n",
+    )
 
 
 def test_validate_a_missing_file_says_which_and_why_and_exits_2(
@@ -294,8 +299,8 @@ def test_timeline_writes_an_svg_with_a_lane_per_node(
     path = log("\n".join(simulated_log(nodes)) + "\n")
     svg = tmp_path / "run.svg"
     status, out, err = run("timeline", path, "-o", svg)
-    assert (status, err) == (0, "")
-    assert out == f"wrote {svg}: {3 * nodes + 1 + nodes} events on {nodes} nodes, 1 failure\n"
+    assert (status, out) == (0, "")
+    assert err == f"wrote {svg}: {3 * nodes + 1 + nodes} events on {nodes} nodes, 1 failure\n"
     root = ET.parse(svg).getroot()
     assert root.tag == f"{SVG}svg"
     assert root[0].text == f"Events of {path} by node"
@@ -335,11 +340,11 @@ def test_timeline_that_cannot_be_written_exits_2(run: Run, tmp_path: Path) -> No
 def test_timeline_reports_bad_lines_and_draws_the_rest(run: Run, log: Log, tmp_path: Path) -> None:
     path = log(SAMPLE.read_bytes(), b"{\n")
     status, out, err = run("timeline", path, "-o", tmp_path / "t.svg")
-    assert status == 1
+    assert (status, out) == (1, "")
     assert err == (
         f"{path}:7: not valid JSON: Expecting property name enclosed in double quotes at column 2\n"
+        f"wrote {tmp_path / 't.svg'}: 6 events on 1 node, 1 failure\n"
     )
-    assert out.endswith("6 events on 1 node, 1 failure\n")
 
 
 def test_timeline_of_many_events_suggests_filters(
@@ -350,7 +355,8 @@ def test_timeline_of_many_events_suggests_filters(
     assert (status, err) == (
         0,
         "elastic-events: note: 6 events make a crowded picture; "
-        "--run-id, --name or --state draw fewer\n",
+        "--run-id, --name or --state draw fewer\n"
+        f"wrote {tmp_path / 't.svg'}: 6 events on 1 node, 1 failure\n",
     )
 
 
@@ -367,13 +373,19 @@ def test_an_interrupt_exits_130_without_a_traceback(
     assert run("validate", SAMPLE) == (130, "", "elastic-events: interrupted\n")
 
 
-def test_a_closed_pipe_ends_quietly(run: Run, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_closed_pipe_under_show_is_one_line_and_exit_2(
+    run: Run, monkeypatch: pytest.MonkeyPatch
+) -> None:
     def closed(*args: object) -> int:
         raise BrokenPipeError
 
     monkeypatch.setattr("elastic_events._cli._show", closed)
     monkeypatch.setattr("os.dup2", lambda *args: None)
-    assert run("show", SAMPLE) == (0, "", "")
+    assert run("show", SAMPLE) == (
+        2,
+        "",
+        "elastic-events: error: cannot write the standard output: Broken pipe\n",
+    )
 
 
 def test_show_and_timeline_read_stdin_for_a_dash(run: Run, stdin: Stdin) -> None:
@@ -396,7 +408,7 @@ def test_a_read_error_midway_reports_what_was_read_and_exits_2(
         def __init__(self) -> None:
             self.lines = [b"{\n"]
 
-        def readline(self, size: int | None = -1) -> bytes:
+        def read(self, size: int | None = -1) -> bytes:
             if self.lines:
                 return self.lines.pop()
             raise OSError(5, "Input/output error")

@@ -20,7 +20,7 @@ from pygments.formatters import HtmlFormatter
 from pygments.lexers import JsonLexer
 
 import elastic_events
-from elastic_events import Event, EventSource, NodeState, RdzvEvent, json_schema
+from elastic_events import Event, EventSource, NodeState, RdzvEvent, json_schema, visible_text
 from sphinxext.event_json import _content as content
 from sphinxext.event_json import _deps as deps
 from sphinxext.event_json import _render as render
@@ -546,7 +546,12 @@ json_values = st.recursive(
 
 @given(json_values, st.integers(min_value=1, max_value=8))
 def test_indented_json_is_what_json_dumps_writes(value: Any, indent: int) -> None:
-    assert indented_json(value, indent) == json.dumps(value, indent=indent, ensure_ascii=False)
+    text = indented_json(value, indent)
+    assert json.loads(text) == value
+    assert visible_text(text, lines=True) == text  # What hides or disguises text stays escaped.
+    dumped = json.dumps(value, indent=indent, ensure_ascii=False)
+    if visible_text(dumped, lines=True) == dumped:
+        assert text == dumped
 
 
 def highlighted(text: str) -> str:

@@ -215,7 +215,7 @@ def test_the_timeline_command_agrees(
 ) -> None:
     svg = tmp_path / "run.svg"
     assert main(["timeline", str(log), "-o", str(svg)]) == 0
-    assert f"{len(FAILED_LINES)} failures" in capsys.readouterr().out
+    assert f"{len(FAILED_LINES)} failures" in capsys.readouterr().err
     labels = re.findall(r'class="timeline-label[^"]*"[^>]*>([^<]*)<', svg.read_text())
     assert labels == ["node-0 rank 0", "node-1 rank 1"]
 

@@ -254,8 +254,16 @@ def test_non_ascii_is_escaped_as_torch_does() -> None:
             "not valid JSON: NaN is not a JSON value (RFC 8259 numbers are finite); use a number, "
             "or a string such as 'NaN'",
         ),
-        (b"\xff\xfe{", "not UTF-8 text: byte 0xff at position 0 (invalid start byte)"),
-        (b'{"name": "\xc3', "not UTF-8 text: byte 0xc3 at position 10 (unexpected end of data)"),
+        (
+            b"\xff\xfe{",
+            "not UTF-8 text: UTF-16 text (it starts with a UTF-16 byte order mark); event JSON "
+            "is UTF-8: convert it first (iconv -f UTF-16 -t UTF-8)",
+        ),
+        (b"\xff{", "not UTF-8 text: byte 0xff at line 1, column 1 (invalid start byte)"),
+        (
+            b'{"name": "\xc3',
+            "not UTF-8 text: byte 0xc3 at line 1, column 11 (unexpected end of data)",
+        ),
         (
             42,
             "cannot read an Event from 42 (an integer); expected JSON text (str, or UTF-8 "

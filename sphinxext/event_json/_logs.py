@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, ClassVar
 from docutils import nodes  # type: ignore[import-untyped,unused-ignore]
 from docutils.parsers.rst import directives  # type: ignore[import-untyped,unused-ignore]
 
-from elastic_events import TABLE_COLUMNS, EventLog, event_traceback, table_row
+from elastic_events import TABLE_COLUMNS, EventLog, event_traceback, table_row, visible_text
 
 from ._base import BLOCK_OPTIONS, FILTER_OPTIONS, LogDirective
 
@@ -89,12 +89,15 @@ class EventLogDirective(LogDirective):
             trace = event_traceback(line.event) if line.event is not None else ""
             if line.event is None or not trace:
                 continue
+            trace = visible_text(trace, lines=True)
             literal = nodes.literal_block(
                 trace, trace, language="pytb", classes=["event-log-traceback"]
             )
             self.set_source_info(literal)
             # Built from text: the event's name is data, never parsed as markup.
-            caption = nodes.caption("", "", nodes.Text(f"Line {line.number}: {line.event.name}"))
+            caption = nodes.caption(
+                "", "", nodes.Text(f"Line {line.number}: {visible_text(line.event.name)}")
+            )
             self.set_source_info(caption)
             wrapper = nodes.container("", caption, literal, literal_block=True)
             wrapper["classes"].append("literal-block-wrapper")

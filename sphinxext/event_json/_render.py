@@ -9,16 +9,19 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from elastic_events import parse_json
+from elastic_events import parse_json, visible_text
 
 
 def pretty_json(line: str, indent: int = 2) -> str:
     """Pretty-print one serialized event, keeping the wire key order and non-ASCII text as is.
 
-    >>> print(pretty_json('{"name": "caf\\\\u00e9", "rank": null}'))
+    Characters that would hide or disguise the text (what :func:`elastic_events.visible_text`
+    escapes: format and bidirectional controls, lone surrogates) stay JSON escapes.
+
+    >>> print(pretty_json('{"name": "caf\\\\u00e9", "rank": "\\\\u202e"}'))
     {
       "name": "café",
-      "rank": null
+      "rank": "\\u202e"
     }
     """
     return indented_json(parse_json(line), indent)
@@ -63,15 +66,39 @@ def _write(value: Any, parts: list[str], step: str, newline: str) -> None:
         for key, item in value.items() if isinstance(value, dict) else enumerate(value):
             parts.append(separator)
             if opening == "{":
-                parts.append(_ENCODER.encode(str(key)))
+                parts.append(_string(str(key)))
                 parts.append(": ")
             _write(item, parts, step, inner)
             separator = "," + inner
         parts.append(newline + closing)
     elif value is None or isinstance(value, bool):
         parts.append(_CONSTANTS[value])
+    elif isinstance(value, str):
+        parts.append(_string(value))
     else:
         parts.append(_ENCODER.encode(value))
+
+
+def _string(text: str) -> str:
+    """A JSON string, non-ASCII as it is, but what visible_text() escapes as JSON escapes."""
+    encoded = _ENCODER.encode(text)
+    if encoded.isascii() and "\x7f" not in encoded:
+        return encoded
+    return _NOT_PLAIN.sub(_json_escape, encoded)
+
+
+_NOT_PLAIN = re.compile(r"[^\x00-\x7e]")  # JSON escapes C0 controls itself, not DEL.
+
+
+def _json_escape(match: re.Match[str]) -> str:
+    char = match.group()
+    if visible_text(char) == char:
+        return char
+    code = ord(char)
+    if code < 0x10000:
+        return f"\\u{code:04x}"
+    code -= 0x10000  # A surrogate pair, as JSON writes a character beyond the BMP.
+    return f"\\u{0xD800 + (code >> 10):04x}\\u{0xDC00 + (code & 0x3FF):04x}"
 
 
 # Pygments' JSON lexer marks punctuation as "p" and object keys as "nt" (Name.Tag).
