@@ -147,6 +147,17 @@ FILTER_OPTIONS: OptionSpec = {
     "run-id": directives.unchanged_required,
 }
 
+
+def filter_of(options: dict[str, str]) -> EventFilter:
+    """The :class:`~elastic_events.EventFilter` that a directive's filter options make."""
+    return EventFilter(
+        name=options.get("event-name"),
+        source=options.get("source"),
+        state=options.get("state"),
+        run_id=options.get("run-id"),
+    )
+
+
 #: Bad lines of one log reported per directive; the rest are counted in one more warning.
 MAX_BAD_LINES = 10
 # The bad lines already reported while reading the current page: (log path, line number).
@@ -169,12 +180,7 @@ class LogDirective(EventDirective):
         argument = self.arguments[0]
         relative, absolute = self.env.relfn2path(argument, self.env.docname)
         self.env.note_dependency(relative)
-        keep = EventFilter(
-            name=self.options.get("event-name"),
-            source=self.options.get("source"),
-            state=self.options.get("state"),
-            run_id=self.options.get("run-id"),
-        )
+        keep = filter_of(self.options)
         kept, bad = [], []
         try:
             with open(absolute, "rb") as stream:

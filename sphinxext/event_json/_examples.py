@@ -10,8 +10,9 @@ from docutils.parsers.rst import directives  # type: ignore[import-untyped,unuse
 from sphinx.directives.code import container_wrapper
 
 import elastic_events
+from elastic_events import EventLog
 
-from ._base import BLOCK_OPTIONS, ClassDirective, registry
+from ._base import BLOCK_OPTIONS, FILTER_OPTIONS, ClassDirective, filter_of, registry
 from ._classes import ClassProblem
 from ._content import ContentError, parse_event, serialize_checked
 from ._links import attribute_link, href
@@ -29,11 +30,48 @@ class EventJsonDirective(ClassDirective):
         **BLOCK_OPTIONS,
         "compact": directives.flag,
         "collapsed": directives.flag,
+        # The event as a real log has it: a line of a log file, chosen by number or by filters.
+        "from": directives.unchanged_required,
+        "line": directives.positive_int,
+        "occurrence": directives.positive_int,
+        **FILTER_OPTIONS,
     }
 
     def text(self) -> str:
-        """The example's text: the directive's content."""
-        return "\n".join(self.content)
+        """The example's text: the directive's content, or the event of a log's line."""
+        if "from" not in self.options:
+            return "\n".join(self.content)
+        if self.content:
+            msg = "give the event as the content or with :from:, not both"
+            raise ContentError(msg, subtype="from")
+        return self.logged_event()
+
+    def logged_event(self) -> str:
+        """The JSON of the event that ``:from:`` and its selector name, read by EventLog."""
+        argument = self.options["from"]
+        relative, absolute = self.env.relfn2path(argument, self.env.docname)
+        self.env.note_dependency(relative)
+        number, wanted = self.options.get("line"), self.options.get("occurrence", 1)
+        keep, seen = filter_of(self.options), 0
+        try:
+            with open(absolute, "rb") as stream:
+                for line in EventLog(stream):
+                    if number is not None and line.number != number:
+                        continue
+                    if line.event is None:
+                        msg = f"line {line.number} of {argument!r} is not an event: {line.error}"
+                        raise ContentError(msg, subtype="from")
+                    if keep(line):
+                        seen += 1
+                        if seen == wanted:
+                            return line.event.serialize()
+        except OSError as error:
+            msg = f"cannot read {argument!r}: {error.strerror or error}"
+            raise ContentError(msg, subtype="from") from None
+        where = f"at line {number}" if number is not None else "that matches"
+        found = f" (only {seen})" if seen else ""
+        msg = f"{argument!r} has no event {where}{'' if wanted == 1 else f' {wanted} times'}{found}"
+        raise ContentError(msg, subtype="from")
 
     def run(self) -> list[nodes.Node]:
         try:
