@@ -41,7 +41,7 @@ def event_state(event: Event | RdzvEvent) -> str | None:
         >>> print(event_state(Event("step", "WORKER")))
         None
 
-    .. versionadded:: 0.2
+    .. versionadded:: 0.1
     """
     if isinstance(event, RdzvEvent):
         return event.node_state.name
@@ -61,7 +61,7 @@ def is_failure(event: Event | RdzvEvent) -> bool:
         >>> is_failure(Event("torchelastic.worker.status.TERMINATED", "WORKER"))
         False
 
-    .. versionadded:: 0.2
+    .. versionadded:: 0.1
     """
     return event_state(event) in FAILURE_STATES
 
@@ -77,7 +77,7 @@ class Node:
         rank (int | None): The node's rank in the rendezvous (torchelastic's ``group_rank``),
             where known.
 
-    .. versionadded:: 0.2
+    .. versionadded:: 0.1
     """
 
     host: str
@@ -97,7 +97,7 @@ def event_node(event: Event | RdzvEvent) -> Node:
         ...                  metadata={"hostname": "node-1", "group_rank": 1, "global_rank": 3}))
         Node(host='node-1', local_id=None, rank=1)
 
-    .. versionadded:: 0.2
+    .. versionadded:: 0.1
     """
     if isinstance(event, RdzvEvent):
         return Node(event.hostname, event.local_id, event.rank)
@@ -122,7 +122,7 @@ def event_traceback(event: Event | RdzvEvent) -> str:
         ...     metadata={"raw_error": "Traceback (most recent call last):\\n..."}))
         'Traceback (most recent call last):\\n...'
 
-    .. versionadded:: 0.2
+    .. versionadded:: 0.1
     """
     if isinstance(event, RdzvEvent):
         return event.error_trace
@@ -160,7 +160,7 @@ class EventFilter:
         >>> [line.number for line in lines if failed(line)]
         [1]
 
-    .. versionadded:: 0.2
+    .. versionadded:: 0.1
     """
 
     name: str | None = None
@@ -238,7 +238,7 @@ def table_row(line: LogLine) -> dict[str, str]:
         >>> row["NODE"], row["DETAILS"]
         ('node-1 rank 1', 'global_rank=3')
 
-    .. versionadded:: 0.2
+    .. versionadded:: 0.1
     """
     event = line.event
     if event is None:
@@ -306,7 +306,7 @@ def visible_text(text: str, lines: bool = False) -> str:
         Traceback:
         \u202eboom
 
-    .. versionadded:: 0.2
+    .. versionadded:: 0.1
     """
     return (_SHOWN_IN_LINES if lines else _CONTROL).sub(_escaped, text)
 

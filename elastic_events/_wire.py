@@ -534,7 +534,7 @@ def parse_json(text: str | bytes | bytearray) -> object:
         ...     print(error.line, error.column, error.reason)
         2 10 Expecting value
 
-    .. versionadded:: 0.2
+    .. versionadded:: 0.1
     """
     return _decode_text(text)
 
