@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from elastic_events import Event, EventLog, RdzvEvent
+from elastic_events import Event, EventLog, EventSource, RdzvEvent
 
 needs_torch = [
     pytest.mark.torch,
@@ -172,7 +172,13 @@ def key(event: Event | RdzvEvent) -> tuple[object, ...]:
         inner = json.loads(str(metadata.get("metadata") or "{}"))
         local_rank = tuple(inner.get("local_rank") or ())  # a one-element list, on worker events
         ranks = (metadata.get("global_rank"), metadata.get("group_rank"), local_rank)
-        return ("Event", event.name, event.source.name, metadata.get("state"), ranks)
+        state = metadata.get("state")
+        if event.source is EventSource.WORKER and state in ("FAILED", "TERMINATED"):
+            # Whether the peer of a failed worker ends FAILED (it failed on its own first) or
+            # TERMINATED (its agent stopped it first) is a race of the job, not of the recorder
+            # (torch/distributed/elastic/agent/server/api.py:795-804, _get_worker_state).
+            state = "FAILED or TERMINATED"
+        return ("Event", event.name.rpartition(".")[0], event.source.name, state, ranks)
     return ("RdzvEvent", event.name, event.node_state.name, event.rank)
 
 
