@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
 from hypothesis import settings
+
+from elastic_events._cli import main
 
 # No time limit per example: CI runs the extension's tests on other Sphinx versions beside this
 # run, on the same two cores, and a slow example is not a wrong one.
@@ -56,3 +58,15 @@ def _restore_logging() -> Iterator[None]:
         logger.setLevel(level)
         logger.propagate = propagate
         logger.disabled = disabled
+
+
+@pytest.fixture
+def run(capsys: pytest.CaptureFixture[str]) -> Callable[..., tuple[int, str, str]]:
+    """Run the ``elastic-events`` command in-process; give its exit status, stdout and stderr."""
+
+    def run(*args: str | Path) -> tuple[int, str, str]:
+        status = main([str(arg) for arg in args])
+        out, err = capsys.readouterr()
+        return status, out, err
+
+    return run

@@ -26,18 +26,6 @@ GOOD = b'{"name": "started", "source": "AGENT", "timestamp": 0, "metadata": {}}\
 
 
 @pytest.fixture
-def run(capsys: pytest.CaptureFixture[str]) -> Run:
-    """Run the command; give its exit status, stdout and stderr."""
-
-    def run(*args: str | Path) -> tuple[int, str, str]:
-        status = main([str(arg) for arg in args])
-        out, err = capsys.readouterr()
-        return status, out, err
-
-    return run
-
-
-@pytest.fixture
 def log(tmp_path: Path) -> Log:
     """Write a log file of these lines (bytes or text) and give its path."""
 

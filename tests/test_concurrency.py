@@ -13,7 +13,7 @@ import sys
 import threading
 import time
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from unittest import mock
 
@@ -93,6 +93,21 @@ def test_threads_racing_to_a_new_destination_create_its_logger_once() -> None:
     assert len(collected) == THREADS
 
 
+def _run_writers(
+    target: Callable[[str, int, int], None], path: Path, processes: int, per_process: int
+) -> None:
+    """Run *processes* spawned processes of *target*, each writing *per_process* events."""
+    context = multiprocessing.get_context("spawn")
+    workers = [
+        context.Process(target=target, args=(str(path), n, per_process)) for n in range(processes)
+    ]
+    for worker in workers:
+        worker.start()
+    for worker in workers:
+        worker.join(timeout=120)
+        assert worker.exitcode == 0
+
+
 def _append_from_a_process(path: str, writer: int, count: int) -> None:
     register_handler("file", EventFileHandler(path))
     for sequence in range(count):
@@ -102,16 +117,7 @@ def _append_from_a_process(path: str, writer: int, count: int) -> None:
 def test_processes_appending_to_one_file_write_whole_lines(tmp_path: Path) -> None:
     path = tmp_path / "events.jsonl"
     processes, per_process = 4, 1_000
-    context = multiprocessing.get_context("spawn")
-    workers = [
-        context.Process(target=_append_from_a_process, args=(str(path), n, per_process))
-        for n in range(processes)
-    ]
-    for worker in workers:
-        worker.start()
-    for worker in workers:
-        worker.join(timeout=120)
-        assert worker.exitcode == 0
+    _run_writers(_append_from_a_process, path, processes, per_process)
     events = read_events(path)
     assert_each_written_once(events, processes, per_process)
     assert json.loads(path.read_text().splitlines()[0])["name"] == "concurrency"
@@ -244,16 +250,7 @@ def _append_lines_of_many_sizes(path: str, writer: int, count: int) -> None:
 def test_processes_appending_lines_of_up_to_50_kb_write_them_whole(tmp_path: Path) -> None:
     path = tmp_path / "events.jsonl"
     processes, per_process = 4, 300
-    context = multiprocessing.get_context("spawn")
-    workers = [
-        context.Process(target=_append_lines_of_many_sizes, args=(str(path), n, per_process))
-        for n in range(processes)
-    ]
-    for worker in workers:
-        worker.start()
-    for worker in workers:
-        worker.join(timeout=120)
-        assert worker.exitcode == 0
+    _run_writers(_append_lines_of_many_sizes, path, processes, per_process)
     events = read_events(path)
     seen = Counter((e.metadata["writer"], e.metadata["sequence"]) for e in events)
     assert len(events) == processes * per_process

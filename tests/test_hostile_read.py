@@ -86,16 +86,6 @@ def unchanged(*paths: Path) -> Iterator[None]:
 Run = Callable[..., tuple[int, str, str]]
 
 
-@pytest.fixture
-def run(capsys: pytest.CaptureFixture[str]) -> Run:
-    def run(*args: str | Path) -> tuple[int, str, str]:
-        status = main([str(arg) for arg in args])
-        out, err = capsys.readouterr()
-        return status, out, err
-
-    return run
-
-
 def command(
     *args: str | Path, stdin: bytes | None = None, timeout: float = 60, **kwargs: object
 ) -> subprocess.CompletedProcess[bytes]:
