@@ -182,6 +182,21 @@ def key(event: Event | RdzvEvent) -> tuple[object, ...]:
     return ("RdzvEvent", event.name, event.node_state.name, event.rank)
 
 
+# A sync of the rendezvous state is recorded on each turn of the op executor's loop that wrote
+# or read a change (torch/distributed/elastic/rendezvous/dynamic_rendezvous.py:645-663); how many
+# turns write depends on when the keep-alive thread last wrote, so their number is a race.
+SYNC = "_DistributedRendezvousOpExecutor.run"
+
+
+def counted(found: list[Event | RdzvEvent]) -> Counter[tuple[object, ...]]:
+    """How often each key occurs, with the syncs counted as present or absent."""
+    counts = Counter(map(key, found))
+    for each in counts:
+        if isinstance(each[1], str) and each[1].endswith(SYNC):
+            counts[each] = 1
+    return counts
+
+
 @pytest.mark.parametrize(
     ("scenario", "status"), [("clean", 0), ("one_worker_fails", 1), ("restart", 0)]
 )
@@ -193,7 +208,7 @@ def test_our_file_holds_what_torchs_own_module_records(
     assert (ours_status, theirs_status) == (status, status), (ours_err[-3000:], theirs_err[-3000:])
     ours = without_heartbeats(events(job.ours))
     theirs = without_heartbeats(events(job.theirs))
-    assert Counter(map(key, ours)) == Counter(map(key, theirs))
+    assert counted(ours) == counted(theirs)
     # The agent's own events come from one thread: the same sequence.
     assert [key(e) for e in ours if isinstance(e, Event)] == [
         key(e) for e in theirs if isinstance(e, Event)
