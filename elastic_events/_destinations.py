@@ -26,6 +26,9 @@ if TYPE_CHECKING:  # typing costs milliseconds to import; only type checkers nee
 
 #: What user code (and torchelastic) records events with; a logger's level must admit it.
 EVENT_LEVEL = logging.INFO
+# The LogRecords of events are built directly: logger.info() would search the stack for a
+# caller that is always this module.
+_NO_FILE = "(unknown file)"
 
 _VALID_NAME = re.compile(r"[A-Za-z0-9_-]+")
 
@@ -315,7 +318,7 @@ class Sink:
                 return
             if type(line) is not str:  # A subclass's serialize() returning something else.
                 raise TypeError(f"serialize() returned {type(line).__name__}, not str")
-            record = self._log_record(line)
+            record = logger.makeRecord(logger.name, EVENT_LEVEL, _NO_FILE, 0, line, (), None)
             record.event = event
             if logger.filters and not logger.filter(record):
                 return
@@ -354,9 +357,8 @@ class Sink:
         )
 
     def _log_record(self, message: object) -> logging.LogRecord:
-        # Built directly: logger.info() would search the stack for a caller that is always us.
-        name = self.logger.name
-        return self.logger.makeRecord(name, EVENT_LEVEL, "(unknown file)", 0, message, (), None)
+        logger = self.logger
+        return logger.makeRecord(logger.name, EVENT_LEVEL, _NO_FILE, 0, message, (), None)
 
     def _report_dropped(self) -> None:
         if not self.dropped_reported:

@@ -182,6 +182,16 @@ class _Metadata:
 
     plain_types: tuple[type, ...] = (dict,)
 
+    def __init__(self) -> None:
+        # A copy of the metadata that check() last found valid when an event was built, so
+        # that encode(), which runs right after, writes an equal dict without looking at each
+        # value again (equal values of exact scalar types are as valid as the copy's).
+        self.known: dict[str, Any] = {}
+
+    def remember(self, value: Any) -> None:
+        if type(value) is dict:
+            self.known = value.copy()
+
     def check(self, value: Any, name: str) -> Any:
         if _plainly_valid_metadata(value):
             return value
@@ -252,7 +262,7 @@ class _Spec:
     """What the wire format needs to know about an event class, read off it once."""
 
     __slots__ = (
-        "checks", "fields", "integer_names", "metadata_names", "name_set", "names",
+        "checks", "fields", "integer_names", "metadata_kinds", "name_set", "names",
         "plain_types", "required", "summary", "values",
     )  # fmt: skip
 
@@ -268,7 +278,9 @@ class _Spec:
         # these tuples; then the integers' range and the metadata's shape.
         self.plain_types = frozenset(itertools.product(*(f.kind.plain_types for f in self.fields)))
         self.integer_names = tuple(f.name for f in self.fields if isinstance(f.kind, _Integer))
-        self.metadata_names = tuple(f.name for f in self.fields if isinstance(f.kind, _Metadata))
+        self.metadata_kinds = tuple(
+            (f.name, f.kind) for f in self.fields if isinstance(f.kind, _Metadata)
+        )
 
 
 def _kind_of(annotation: Any) -> _Kind:
@@ -333,13 +345,16 @@ def check(event: Any) -> None:
     Raises:
         InvalidEventError: a field is missing or holds what the wire format cannot carry.
     """
-    for f in _spec_of(type(event)).fields:
+    spec = _spec_of(type(event))
+    for f in spec.fields:
         value = getattr(event, f.name, _ABSENT)
         if value is _ABSENT:
             raise InvalidEventError(f"field {f.name!r} is missing (it was deleted)")
         canonical = f.kind.check(value, f.name)
         if canonical is not value:
             setattr(event, f.name, canonical)
+    for name, kind in spec.metadata_kinds:
+        kind.remember(getattr(event, name))
 
 
 def _flat_encoder() -> Callable[[Any, int], Any] | None:
@@ -385,8 +400,10 @@ def encode(event: Any) -> str:
             value = fields[name]
             if value is not None and not -MAX_NUMBER <= value <= MAX_NUMBER:
                 plain = False
-        for name in spec.metadata_names:
-            plain = plain and _plain_metadata(fields[name])
+        for name, kind in spec.metadata_kinds:
+            value = fields[name]  # A dict: its exact type was checked above.
+            if value != kind.known or not set(map(type, value.values())) <= _EXACT_NUMBERS:
+                plain = plain and _plain_metadata(value)
     if plain:
         try:
             return "".join(_FLAT(fields, 0))

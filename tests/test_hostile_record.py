@@ -206,6 +206,58 @@ def test_a_plainly_valid_event_is_written_without_the_full_check() -> None:
         assert EVENT.serialize() == json.dumps(dataclasses.asdict(EVENT))
 
 
+class Agreeable(int):
+    """An integer that says it equals anything: equality alone must not pass it as checked."""
+
+    def __eq__(self, other: object) -> bool:
+        return True
+
+    __hash__ = int.__hash__
+
+
+class AgreeableList(list):  # type: ignore[type-arg]
+    def __eq__(self, other: object) -> bool:
+        return True
+
+    __hash__ = None  # type: ignore[assignment]
+
+
+@pytest.mark.parametrize(
+    ("replacement", "readable"),
+    [
+        (Agreeable(10**400), False),
+        (AgreeableList([1]), False),
+        (10**400, False),
+        ([1], False),
+        (1.5, True),
+        ("one", True),
+    ],
+    ids=["agreeable huge int", "agreeable list", "huge int", "list", "float", "string"],
+)
+def test_metadata_changed_after_construction_is_checked_again(
+    replacement: object, readable: bool
+) -> None:
+    # encode() writes metadata equal to the last one checked at construction without a full
+    # check: a value changed since, even one that claims to be equal, must be looked at.
+    event = Event("e", EventSource.AGENT, metadata={"n": 1, "s": "x"})
+    event.metadata["n"] = replacement
+    if readable:
+        assert Event.deserialize(event.serialize()).metadata["n"] == replacement
+    else:
+        with pytest.raises(InvalidEventError) as raised:
+            event.serialize()
+        assert raised.value.path == ("metadata", "n")
+
+
+def test_metadata_checked_for_another_event_does_not_vouch_for_this_one() -> None:
+    first = Event("first", EventSource.AGENT, metadata={"n": 1})
+    Event("second", EventSource.AGENT, metadata={"n": 2})  # The last one checked.
+    first.metadata["n"] = 10**400
+    with pytest.raises(InvalidEventError, match=r"metadata\['n'\] must lie within"):
+        first.serialize()
+    assert Event("third", EventSource.AGENT, metadata={"n": 2}).serialize().endswith('{"n": 2}}')
+
+
 def test_a_field_given_as_a_name_after_construction_is_written_canonically() -> None:
     event = Event("e", EventSource.AGENT)
     event.source = "WORKER"  # type: ignore[assignment]
