@@ -169,7 +169,7 @@ class EventLog:
     def _read(self, build: bool) -> Generator[LogLine, None, None]:
         # The hot loop of `elastic-events validate`: keep it lean, one pass over the line.
         loads, classify, validate = _wire._decode_text, _wire.classify, _wire.validate
-        decode, classes = _wire.decode, CLASSES
+        plain, decode, classes = _wire.plain_event, _wire.decode, CLASSES
         events = bad = other = 0
         try:
             for number, line in enumerate(self._source(), 1):
@@ -195,17 +195,19 @@ class EventLog:
                     yield LogLine(number, None, line.error)
                     continue
                 try:
-                    data = loads(text)
-                    cls = classify(data, classes)
-                    if cls is None:
-                        raise InvalidEventError(_neither(data))
-                    if build:
-                        event: Event | RdzvEvent = decode(cls, data)
-                        events += 1
-                        yield LogLine(number, event, "")
-                    else:
+                    found = plain(text, classes)
+                    if found is None:  # Read it in full: it may be valid all the same.
+                        data = loads(text)
+                        cls = classify(data, classes)
+                        if cls is None:
+                            raise InvalidEventError(_neither(data))
                         validate(cls, data)
-                        events += 1
+                    else:
+                        cls, data = found
+                    event: Event | RdzvEvent | None = decode(cls, data) if build else None
+                    events += 1
+                    if event is not None:
+                        yield LogLine(number, event, "")
                 except InvalidEventError as error:
                     bad += 1
                     yield LogLine(number, None, _problem(line, start, text, error))

@@ -35,6 +35,11 @@ if TYPE_CHECKING:
         def plain_types(self) -> tuple[type, ...]:
             """The exact types of this kind's values that encode() writes after a quick look."""
 
+        @property
+        def json_types(self) -> tuple[type, ...]:
+            """The exact types, as json.loads() gives them, of this kind's values that a reader
+            accepts after a quick look (see plain_event())."""
+
         def check(self, value: Any, name: str) -> Any:
             """Return ``value``, or its canonical form, or raise InvalidEventError."""
 
@@ -82,6 +87,7 @@ def _number_range() -> dict[str, Any]:
 class _String:
     #: The types that need no further look to be written as this kind (see _Spec.plain_types).
     plain_types: tuple[type, ...] = (str,)
+    json_types = plain_types
 
     def check(self, value: Any, name: str) -> Any:
         if isinstance(value, str):
@@ -100,6 +106,7 @@ class _Integer:
     def __init__(self, nullable: bool) -> None:
         self.nullable = nullable
         self.plain_types: tuple[type, ...] = (int, type(None)) if nullable else (int,)
+        self.json_types = self.plain_types
 
     def check(self, value: Any, name: str) -> Any:
         if isinstance(value, int) and not isinstance(value, bool):
@@ -132,6 +139,7 @@ class _Choice:
         self.members = dict(enum.__members__)  # EnumType.__members__ builds a proxy per read
         self.names = tuple(self.members)
         self.plain_types: tuple[type, ...] = (enum,)
+        self.json_types: tuple[type, ...] = (str,)  # A member's name, if it is one.
 
     def check(self, value: Any, name: str) -> Any:
         if isinstance(value, self.enum):
@@ -160,8 +168,11 @@ _is_float = float.__instancecheck__
 def _plain_metadata(value: Any) -> bool:
     """The common case, in a few C-level passes: string keys, values of exact scalar types,
     integers within ±MAX_NUMBER. Floats may be NaN or infinite: the encoder refuses those."""
-    if type(value) is not dict or not set(map(type, value)) <= _STR_ONLY:
-        return False
+    return type(value) is dict and set(map(type, value)) <= _STR_ONLY and _plain_values(value)
+
+
+def _plain_values(value: dict[str, Any]) -> bool:
+    """Whether the values are of exact scalar types, the integers within ±MAX_NUMBER."""
     types = set(map(type, value.values()))
     # The sum of the magnitudes bounds each one; when it is over, the full check decides.
     return types <= _EXACT_NUMBERS and (
@@ -169,9 +180,13 @@ def _plain_metadata(value: Any) -> bool:
     )
 
 
+def _finite(value: dict[str, Any]) -> bool:
+    return all(map(math.isfinite, filter(_is_float, value.values())))
+
+
 def _plainly_valid_metadata(value: Any) -> bool:
     """:func:`_plain_metadata`, and every float finite."""
-    return _plain_metadata(value) and all(map(math.isfinite, filter(_is_float, value.values())))
+    return _plain_metadata(value) and _finite(value)
 
 
 _STR_ONLY = frozenset({str})
@@ -181,6 +196,7 @@ class _Metadata:
     """A flat JSON object: string keys, scalar values, finite numbers within ±MAX_NUMBER."""
 
     plain_types: tuple[type, ...] = (dict,)
+    json_types = plain_types
 
     def __init__(self) -> None:
         # A copy of the metadata that check() last found valid when an event was built, so
@@ -262,11 +278,12 @@ class _Spec:
     """What the wire format needs to know about an event class, read off it once."""
 
     __slots__ = (
-        "checks", "fields", "integer_names", "metadata_kinds", "name_set", "names",
-        "plain_types", "required", "summary", "values",
+        "checks", "choices", "cls", "fields", "integer_names", "json_types", "metadata_kinds",
+        "name_set", "names", "plain_types", "required", "summary", "values",
     )  # fmt: skip
 
     def __init__(self, cls: type) -> None:
+        self.cls = cls
         self.summary, docs = _attribute_docs(cls)
         self.fields = tuple(_Field(f, docs.get(f.name, "")) for f in dataclasses.fields(cls))
         self.names = tuple(f.name for f in self.fields)
@@ -280,6 +297,11 @@ class _Spec:
         self.integer_names = tuple(f.name for f in self.fields if isinstance(f.kind, _Integer))
         self.metadata_kinds = tuple(
             (f.name, f.kind) for f in self.fields if isinstance(f.kind, _Metadata)
+        )
+        # What plain_event() checks, alike: JSON's types, then enum names, ranges, metadata.
+        self.json_types = frozenset(itertools.product(*(f.kind.json_types for f in self.fields)))
+        self.choices = tuple(
+            (f.name, f.kind.members) for f in self.fields if isinstance(f.kind, _Choice)
         )
 
 
@@ -753,6 +775,56 @@ def _marks_of(classes: tuple[type, ...]) -> tuple[tuple[type, frozenset[str]], .
             for cls, own in names.items()
         )
         return marks
+
+
+# Most lines of a log hold an event as json.dumps() wrote it: every field, in declaration order,
+# each of its plain JSON type. Such a line is read by the C scanner alone (keys still checked for
+# repeats; NaN and overflowing floats, which it reads, are refused below as metadata that is not
+# finite) and checked in a few C-level passes. Every other line is read by parse_json(),
+# classify() and validate(), which decide, and say what is wrong.
+_plain_scan = json.JSONDecoder(object_pairs_hook=_unique_keys).scan_once  # type: ignore[attr-defined]
+
+
+def plain_event(text: str, classes: tuple[type, ...]) -> tuple[type, dict[str, Any]] | None:
+    """The class and the object of the plainly valid event that *text* holds, or ``None``.
+
+    ``None`` says nothing of the text: read it with :func:`parse_json` and check it with
+    :func:`classify` and :func:`validate`. A result is what those would accept.
+    """
+    if len(text) > MAX_LENGTH:
+        return None
+    try:
+        data, end = _plain_scan(text, 0)
+    except (ValueError, StopIteration, RecursionError, InvalidEventError):
+        return None
+    if type(data) is not dict or (end != len(text) and text[end:].strip(_WHITESPACE)):
+        return None
+    spec = _by_names(classes).get(tuple(data))
+    if spec is None or tuple(map(type, data.values())) not in spec.json_types:
+        return None
+    for name, members in spec.choices:
+        if data[name] not in members:
+            return None
+    for name in spec.integer_names:
+        value = data[name]
+        if value is not None and not -MAX_NUMBER <= value <= MAX_NUMBER:
+            return None
+    for name, _ in spec.metadata_kinds:
+        value = data[name]  # A dict of string keys, as JSON objects are.
+        if not (_plain_values(value) and _finite(value)):
+            return None
+    return spec.cls, data
+
+
+_names: dict[tuple[type, ...], dict[tuple[str, ...], _Spec]] = {}
+
+
+def _by_names(classes: tuple[type, ...]) -> dict[tuple[str, ...], _Spec]:
+    try:
+        return _names[classes]
+    except KeyError:
+        found = _names[classes] = {_spec_of(cls).names: _spec_of(cls) for cls in classes}
+        return found
 
 
 def validate(cls: type, data: dict[str, Any]) -> None:

@@ -184,6 +184,29 @@ def near_documents(draw: st.DrawFn, cls: type) -> str:
     return "{" + ", ".join(members) + "}"
 
 
+@st.composite
+def ordered_documents(draw: st.DrawFn, cls: type) -> str:
+    """The JSON text of an object with every field of ``cls`` in declaration order, as the
+    fast path of the readers takes it: a valid event's, with some values changed to others of
+    any JSON type, NaN, overflowing, huge or repeated keys in metadata: what only the full
+    reading may refuse."""
+    valid = json.loads(draw(events if cls is Event else rdzv_events).serialize())
+    members = []
+    for name, value in valid.items():
+        if name == "metadata" and draw(st.booleans()):
+            scalars = json_scalar_texts | st.sampled_from(["NaN", "-Infinity", "1e999", "[]"])
+            pairs = draw(st.lists(st.tuples(text.map(json.dumps), scalars), max_size=4))
+            if pairs and draw(st.booleans()):
+                pairs.append((pairs[0][0], "0"))  # A key twice.
+            members.append(f'"metadata": {{{", ".join(f"{k}: {v}" for k, v in pairs)}}}')
+        else:
+            changed = draw(st.integers(0, 4)) == 0
+            members.append(
+                f"{json.dumps(name)}: {draw(json_value_texts) if changed else json.dumps(value)}"
+            )
+    return "{" + ", ".join(members) + "}" + draw(st.sampled_from(["", " ", "\n", " x"]))
+
+
 # Hostile input for the readers (tests/test_hostile_read.py).
 
 #: Characters that hide or disguise text: format characters (zero-width, bidi controls, the

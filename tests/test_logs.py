@@ -222,6 +222,43 @@ def outcome(check: Callable[[type, dict[str, object]], object], *args: Any) -> s
     return "valid"
 
 
+CLASSES = (RdzvEvent, Event)
+
+
+def full_reading(text: str) -> tuple[type, dict[str, Any]] | str:
+    """What parse_json(), classify() and validate() make of ``text``: class and object, or why
+    not."""
+    try:
+        data = _wire.parse_json(text)
+        assert isinstance(data, dict)
+        cls = _wire.classify(data, CLASSES)
+        assert cls is not None
+        _wire.validate(cls, data)
+    except (InvalidEventError, AssertionError) as error:
+        return str(error)
+    return cls, data
+
+
+@given(st.sampled_from(CLASSES).flatmap(strategies.ordered_documents))
+def test_the_fast_path_accepts_only_what_the_full_reading_accepts(text: str) -> None:
+    fast = _wire.plain_event(text, CLASSES)
+    if fast is not None:
+        assert full_reading(text) == fast
+
+
+@given(strategies.any_event)
+def test_the_fast_path_reads_a_serialized_event_as_it_is(event: Event | RdzvEvent) -> None:
+    # It may leave one to the full reading (metadata whose numbers add up past MAX_NUMBER).
+    fast = _wire.plain_event(event.serialize(), CLASSES)
+    assert fast is None or fast == (type(event), json.loads(event.serialize()))
+
+
+def test_the_fast_path_takes_every_line_torch_writes() -> None:
+    for line in SAMPLE_LINES:
+        text = line.decode()
+        assert _wire.plain_event(text, CLASSES) == full_reading(text), text
+
+
 def test_classify_knows_each_class_by_its_own_fields() -> None:
     classes = (RdzvEvent, Event)
     assert _wire.classify({"source": "AGENT"}, classes) is Event
