@@ -59,8 +59,9 @@ def built(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, str]:
     (root / "run.log").write_bytes(CAPTURE.read_bytes())
     (root / "bad.log").write_text('{"name": "x", "source": "MASTER"}\n', encoding="utf-8")
     (root / "index.rst").write_text(PAGE, encoding="utf-8")
-    result = sphinx_build("-b", "html", root, root / "out", cwd=root)
-    assert result.returncode == 0, result.stderr
+    # As `make html` builds: a warning fails the build, after every page is written.
+    result = sphinx_build("-W", "--keep-going", "-b", "html", root, root / "out", cwd=root)
+    assert result.returncode == 1, result.stderr
     return root, result.stderr
 
 
@@ -83,11 +84,13 @@ def test_an_example_is_the_chosen_event_of_the_log(built: tuple[Path, str]) -> N
     ]
 
 
-def test_each_mistake_is_a_located_warning_saying_what_is_wrong(built: tuple[Path, str]) -> None:
+def test_each_mistake_fails_the_build_warning_at_its_directive(built: tuple[Path, str]) -> None:
     root, warnings = built
     found = re.findall(
         r"index\.rst:(\d+): WARNING: event-json: (.*) \[event_json\.from\]", warnings
     )
+    directives = [n for n, line in enumerate(PAGE.splitlines(), 1) if line.startswith(".. ")]
+    assert [int(line) for line, _ in found] == directives[2:]  # each at its directive
     assert [message for _, message in found] == [
         "cannot read 'missing.log': No such file or directory",
         "'run.log' has no event that matches",

@@ -4,9 +4,15 @@ Reads the docs sources and docs/captures/*.log; needs neither torch nor a build.
 event that claims to be torch's (by its name, or by being on the catalogue) must have a
 rendezvous function and message of a captured event or of a template that
 ``docs/captures/shape.py`` cites from torch's source, and the metadata keys, the keys of the inner
-``metadata`` string and the value types of a captured event of its kind. The catalogue must show
-every kind the captures contain with a real captured line, named by its capture file; the logs
-that the pages draw must be committed captures.
+``metadata`` string and the value types of a captured event of its kind. An example taken from a
+capture (``event-json`` with ``:from:``) is the event that the directive's own selection
+(``selected_event``) picks in the captures the test is given, so that a test can change them in
+memory; a captured line pasted as content is a mistake, since it can drift from its capture.
+
+The catalogue must show every kind the captures contain with a line taken from a capture that
+its caption names, list the node state, function and message template of every captured
+rendezvous kind in its tables, and name every metadata key and inner metadata key that torch
+records. The logs that the pages draw must be committed captures.
 """
 
 from __future__ import annotations
@@ -20,6 +26,9 @@ from typing import Any
 
 import pytest
 
+from elastic_events import EventLog
+from sphinxext.event_json._errors import ContentError
+from sphinxext.event_json._examples import EventJsonDirective, selected_event
 from tests.test_captures import CAPTURES, shape
 
 DOCS = Path(__file__).parents[1] / "docs" / "source"
@@ -133,6 +142,42 @@ def event_of(example: Example) -> dict[str, Any]:
     return event
 
 
+class Unreadable(Exception):
+    """An example whose event cannot be read: the directive would warn instead of showing it."""
+
+
+def capture_of(example: Example, path: str) -> str:
+    """The file name of the committed capture that *path* (relative to the page) names."""
+    base = DOCS if path.startswith("/") else (DOCS / example.page).parent
+    resolved = (base / path.lstrip("/")).resolve()
+    if resolved.parent != CAPTURES.resolve():
+        raise Unreadable(f"{path!r} is not in {CAPTURES}")
+    return resolved.name
+
+
+def shown_event(example: Example, captures: dict[str, str]) -> dict[str, Any]:
+    """The event an ``event-json`` example shows: its content, or what ``:from:`` selects.
+
+    A ``:from:`` example is resolved in *captures* (file name -> text), through the options the
+    directive converts and the selection it makes.
+    """
+    if "from" not in example.options:
+        return event_of(example)
+    path = example.options["from"]
+    name = capture_of(example, path)
+    if name not in captures:
+        raise Unreadable(f"{path!r} is not a committed capture")
+    spec = EventJsonDirective.option_spec
+    try:
+        options = {key: spec[key](value) for key, value in example.options.items()}
+        event = selected_event(EventLog(captures[name].splitlines()), options, path)
+    except (ValueError, ContentError) as error:
+        raise Unreadable(getattr(error, "message", str(error))) from None
+    decoded = json.loads(event.serialize())
+    assert isinstance(decoded, dict)
+    return decoded
+
+
 def claims_to_be_torchs(example: Example, event: dict[str, Any]) -> bool:
     if example.page in TORCH_PAGES:
         return True
@@ -157,7 +202,16 @@ def problems(captures: dict[str, str], texts: dict[str, str]) -> list[str]:
         for example in examples_of(page, text):
             if example.directive != "event-json":
                 continue
-            event = event_of(example)
+            try:
+                event = shown_event(example, captures)
+            except Unreadable as error:
+                found.append(f"{example.where}: {error}")
+                continue
+            if "from" not in example.options and event in captured:
+                found.append(
+                    f"{example.where}: {event['name']} is a captured line pasted as content; "
+                    "take it from its capture with :from: and a selector"
+                )
             if claims_to_be_torchs(example, event):
                 found += [f"{example.where}: {p}" for p in _problems_of(event, by_kind)]
     return found
@@ -216,32 +270,69 @@ def _problems_of(
 
 
 def catalogue_problems(captures: dict[str, str], catalogue: str) -> list[str]:
-    """Captured kinds the catalogue does not show with a real line of a named capture."""
-    shown: dict[tuple[str, str], list[tuple[dict[str, Any], str]]] = {}
+    """What torch records that the catalogue does not show, list or name."""
+    return (
+        _unshown_kinds(captures, catalogue)
+        + _unlisted_rendezvous_kinds(captures, catalogue)
+        + _unnamed_keys(captures, catalogue)
+    )
+
+
+def _unshown_kinds(captures: dict[str, str], catalogue: str) -> list[str]:
+    """Captured kinds the catalogue does not show with a line of a capture its caption names."""
+    shown: set[tuple[str, str]] = set()
     for example in examples_of("catalogue.rst", catalogue):
-        if example.directive == "event-json" and example.content.lstrip().startswith("{"):
-            event = event_of(example)
-            shown.setdefault(shape.kind(event), []).append(
-                (event, example.options.get("caption", ""))
-            )
+        if example.directive != "event-json" or "from" not in example.options:
+            continue
+        try:
+            event = shown_event(example, captures)
+            capture = capture_of(example, example.options["from"])
+        except Unreadable:
+            continue  # problems() says why
+        if capture in example.options.get("caption", ""):
+            shown.add(shape.kind(event))
+    return [
+        f"the catalogue shows no captured line of {key[0]} {key[1]!r} with the capture it comes "
+        f"from in its caption (it is in {sorted({file for file, _ in places})})"
+        for key, places in shape.captured_kinds(captures).items()
+        if key not in shown
+    ]
+
+
+# A row of a table of rendezvous events: ``STATE``, ``function`` (remarks), "message" (remarks).
+_ROW = re.compile(r'\* - ``(\w+)`` - ``([\w.:]+)``[^*"]*- "([^"]+)"')
+# How the tables write the values of a message: X and R are quoted, N, K, W and PID are numbers.
+_NUMBER_WORD = re.compile(r"\b(?:N|K|W|PID)\b")
+
+
+def _unlisted_rendezvous_kinds(captures: dict[str, str], catalogue: str) -> list[str]:
+    """Captured rendezvous kinds that no row of the catalogue's tables lists."""
+    listed = set()
+    for state, function, message in _ROW.findall(" ".join(catalogue.split())):
+        name = function if ":" in function else f"dynamic_rendezvous.py:{function}"
+        listed.add((state, name, shape.template(_NUMBER_WORD.sub("0", message))))
     found = []
-    for key, places in shape.captured_kinds(captures).items():
-        real = {
-            (file, json.dumps(event))
-            for file, text in captures.items()
-            for event in shape.events(text)
-            if shape.kind(event) == key
-        }
-        if not any(
-            (f, json.dumps(e)) in real and f in caption
-            for e, caption in shown.get(key, [])
-            for f in captures
-        ):
-            files = sorted({file for file, _ in places})
-            found.append(
-                f"the catalogue shows no captured line of {key[0]} {key[1]!r} with "
-                f"the capture it comes from in its caption (it is in {files})"
-            )
+    for text in captures.values():
+        for event in filter(shape.is_rdzv, shape.events(text)):
+            row = (event["node_state"], *shape.kind(event))
+            if row not in listed and (problem := f"no table lists {row}") not in found:
+                found.append(problem)
+    return found
+
+
+def _unnamed_keys(captures: dict[str, str], catalogue: str) -> list[str]:
+    """Metadata keys and inner metadata keys torch records that the catalogue never names."""
+    named = set(re.findall(r"``([^`]+)``", catalogue))
+    found = []
+    for file, text in captures.items():
+        for event in shape.events(text):
+            if shape.is_rdzv(event):
+                continue
+            keys = [*event.get("metadata", {}), *(shape.inner_metadata(event) or {})]
+            for key in keys:
+                problem = f"the catalogue never names the key {key!r} of {event['name']} ({file})"
+                if key not in named and problem not in found:
+                    found.append(problem)
     return found
 
 
@@ -283,10 +374,7 @@ def test_the_logs_the_pages_draw_are_committed_captures(directive: str) -> None:
     ]
     assert drawn
     for example in drawn:
-        base = DOCS if example.argument.startswith("/") else (DOCS / example.page).parent
-        path = (base / example.argument.lstrip("/")).resolve()
-        assert path.parent == CAPTURES.resolve(), example.where
-        assert path.is_file(), example.where
+        assert (CAPTURES / capture_of(example, example.argument)).is_file(), example.where
 
 
 # --- the test of the test -----------------------------------------------------------------------
@@ -304,20 +392,60 @@ def changed_captures(old: str, new: str) -> dict[str, str]:
 
 
 @pytest.mark.parametrize(
-    ("old", "new"),
+    ("old", "new", "said"),
     [
-        ("has joined round", "has joined rounb"),  # a message
-        ("attempts to join the next", "attempts to join the nexT"),
-        ('"duration_ms"', '"duration_mz"'),  # a metadata key
-        ('\\"entry_point\\"', '\\"entry_pOint\\"'),  # a key of the inner metadata
-        ("_mark_rendezvous_complete", "_mark_rendezvous_c0mplete"),  # a function
+        # a message: the catalogue's table of rendezvous events no longer lists it
+        ("has joined round", "has joined rounb", "has joined rounb"),
+        ("attempts to join the next", "attempts to join the nexT", "nexT"),
+        # a metadata key, and a key of the inner metadata: the catalogue never names them
+        ('"duration_ms"', '"duration_mz"', "'duration_mz'"),
+        ('\\"entry_point\\"', '\\"entry_pOint\\"', "'entry_pOint'"),
+        # a function: the examples' selectors find no event of that name
+        ("_mark_rendezvous_complete", "_mark_rendezvous_c0mplete", "has no event that matches"),
     ],
 )
-def test_a_one_character_change_to_a_capture_fails_the_site(old: str, new: str) -> None:
+def test_a_one_character_change_to_a_capture_fails_the_site(old: str, new: str, said: str) -> None:
     assert problems(shape.committed_captures(), pages()) == []
     changed = changed_captures(old, new)
     found = problems(changed, pages()) + catalogue_problems(changed, pages()["catalogue.rst"])
-    assert found
+    assert any(said in problem for problem in found), found
+
+
+def test_the_from_examples_are_read_from_the_captures_the_test_is_given() -> None:
+    (joined,) = [
+        example
+        for example in examples_of("catalogue.rst", pages()["catalogue.rst"])
+        if example.options.get("name") == "event-rdzv-joined"
+    ]
+    assert "from" in joined.options
+    old, new = "has joined round", "has joined rounb"
+    committed = shown_event(joined, shape.committed_captures())
+    changed = shown_event(joined, changed_captures(old, new))
+    assert old in committed["message"]
+    assert changed == {**committed, "message": committed["message"].replace(old, new)}
+
+
+def test_a_captured_line_pasted_as_content_is_a_problem() -> None:
+    captures = shape.committed_captures()
+    line = next(line for line in captures["clean.log"].splitlines() if "{" in line)
+    page = f"""\
+.. event-json:: RdzvEvent
+   :caption: the agent hosts the TCP store (clean.log)
+
+   {line[line.index("{") :]}
+"""
+    (found,) = problems(captures, {"catalogue.rst": page})
+    assert found.endswith("pasted as content; take it from its capture with :from: and a selector")
+
+
+def test_an_example_from_a_log_that_is_no_capture_is_a_problem() -> None:
+    page = """\
+.. event-json:: Event
+   :from: ../captures/launcher-restart.log
+   :event-name: torchelastic.worker.status.START
+"""
+    (found,) = problems(shape.committed_captures(), {"catalogue.rst": page})
+    assert found == "catalogue.rst:1: '../captures/launcher-restart.log' is not a committed capture"
 
 
 def test_the_run_page_and_the_catalogue_name_the_torch_version_of_the_captures() -> None:

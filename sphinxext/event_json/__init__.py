@@ -31,8 +31,10 @@ and :func:`setup` calls the ``setup_<feature>()`` of each:
     The directive builds the real event, serializes it, checks that the JSON reads back to an
     equal event and shows it with a 2-space indent (config ``event_json_indent``) in wire key
     order. Options: ``:caption:``, ``:compact:`` (the exact line ``serialize()`` writes),
-    ``:collapsed:`` (folded into ``<details>`` in HTML, plain elsewhere), ``:name:``. In HTML
-    each top-level key links to the attribute that documents it, where the project documents it.
+    ``:collapsed:`` (folded into ``<details>`` in HTML, plain elsewhere), ``:name:``, and
+    ``:from: log`` instead of the content: the event of the log's line ``:line: n``, or the
+    ``:occurrence: n``-th event that passes the filters of ``event-log``. In HTML each top-level
+    key links to the attribute that documents it, where the project documents it.
 
 ``event-schema`` (:mod:`._schemas`)
     ``.. event-schema:: RdzvEvent`` renders a table of the wire fields (name, JSON type, required
@@ -52,7 +54,7 @@ and :func:`setup` calls the ``setup_<feature>()`` of each:
     in every other builder. Options: ``:title:``, ``:name:`` and the filters of ``event-log``.
 
 Every mistake is a warning of type ``event_json`` (subtypes ``class``, ``content``, ``json``,
-``expression``, ``field``, ``roundtrip``, ``caption``, ``log``, ``file``) located at the
+``expression``, ``field``, ``roundtrip``, ``caption``, ``log``, ``file``, ``from``) located at the
 directive, at the line of the content for JSON and expression syntax, or at the log file's line
 for a bad line of a log; the directive then renders nothing (a log's good lines are still
 shown). Strings from events, logs and examples reach the page as text, never as markup. The

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from docutils import nodes  # type: ignore[import-untyped,unused-ignore]
@@ -10,7 +11,7 @@ from docutils.parsers.rst import directives  # type: ignore[import-untyped,unuse
 from sphinx.directives.code import container_wrapper
 
 import elastic_events
-from elastic_events import EventLog
+from elastic_events import Event, EventLog, LogLine, RdzvEvent
 
 from ._base import BLOCK_OPTIONS, FILTER_OPTIONS, ClassDirective, filter_of, registry
 from ._classes import ClassProblem
@@ -51,27 +52,12 @@ class EventJsonDirective(ClassDirective):
         argument = self.options["from"]
         relative, absolute = self.env.relfn2path(argument, self.env.docname)
         self.env.note_dependency(relative)
-        number, wanted = self.options.get("line"), self.options.get("occurrence", 1)
-        keep, seen = filter_of(self.options), 0
         try:
             with open(absolute, "rb") as stream:
-                for line in EventLog(stream):
-                    if number is not None and line.number != number:
-                        continue
-                    if line.event is None:
-                        msg = f"line {line.number} of {argument!r} is not an event: {line.error}"
-                        raise ContentError(msg, subtype="from")
-                    if keep(line):
-                        seen += 1
-                        if seen == wanted:
-                            return line.event.serialize()
+                return selected_event(EventLog(stream), self.options, argument).serialize()
         except OSError as error:
             msg = f"cannot read {argument!r}: {error.strerror or error}"
             raise ContentError(msg, subtype="from") from None
-        where = f"at line {number}" if number is not None else "that matches"
-        found = f" (only {seen})" if seen else ""
-        msg = f"{argument!r} has no event {where}{'' if wanted == 1 else f' {wanted} times'}{found}"
-        raise ContentError(msg, subtype="from")
 
     def run(self) -> list[nodes.Node]:
         try:
@@ -100,6 +86,41 @@ class EventJsonDirective(ClassDirective):
         if "collapsed" in self.options:
             self.fold(block, summary)
         return [block]
+
+
+def selected_event(
+    log: Iterable[LogLine], options: dict[str, Any], argument: str
+) -> Event | RdzvEvent:
+    """The event of *log* that the selector of a ``:from:`` example names.
+
+    The selector is the example's options, as the directive converted them: the line numbered
+    ``line``, or the ``occurrence``-th event (the first by default) that passes the filter
+    options. The test that holds the site to its captures selects through this function too.
+
+    Args:
+        log: The lines of the log, as :class:`~elastic_events.EventLog` reads them.
+        options: The directive's options.
+        argument: The log as the page names it, for the errors.
+
+    Raises:
+        ContentError: The selected line is not an event, or no line is selected.
+    """
+    number, wanted = options.get("line"), options.get("occurrence", 1)
+    keep, seen = filter_of(options), 0
+    for line in log:
+        if number is not None and line.number != number:
+            continue
+        if line.event is None:
+            msg = f"line {line.number} of {argument!r} is not an event: {line.error}"
+            raise ContentError(msg, subtype="from")
+        if keep(line):
+            seen += 1
+            if seen == wanted:
+                return line.event
+    where = f"at line {number}" if number is not None else "that matches"
+    found = f" (only {seen})" if seen else ""
+    msg = f"{argument!r} has no event {where}{'' if wanted == 1 else f' {wanted} times'}{found}"
+    raise ContentError(msg, subtype="from")
 
 
 #: The class of an example's block that names the dotted path of its event class.
