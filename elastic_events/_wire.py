@@ -368,6 +368,33 @@ def check(event: Any) -> None:
         InvalidEventError: a field is missing or holds what the wire format cannot carry.
     """
     spec = _spec_of(type(event))
+    fields = event.__dict__
+    plain = _plain_fields(spec, fields)
+    for name, _ in spec.metadata_kinds:
+        plain = plain and _plainly_valid_metadata(fields[name])
+    if not plain:
+        _check_each(spec, event)
+    for name, kind in spec.metadata_kinds:
+        kind.remember(fields[name])
+
+
+def _plain_fields(spec: _Spec, fields: dict[str, Any]) -> bool:
+    """Whether an event's instance dict holds its fields in declaration order, each of a plain
+    type, the integers within ±MAX_NUMBER: one C-level pass and a look at each integer.
+
+    The dataclass __init__ stores the fields in that order: the instance dict is the JSON object
+    already, unless something else was stored on the instance or a field was deleted.
+    """
+    if tuple(fields) != spec.names or tuple(map(type, fields.values())) not in spec.plain_types:
+        return False
+    for name in spec.integer_names:
+        value = fields[name]
+        if value is not None and not -MAX_NUMBER <= value <= MAX_NUMBER:
+            return False
+    return True
+
+
+def _check_each(spec: _Spec, event: Any) -> None:
     for f in spec.fields:
         value = getattr(event, f.name, _ABSENT)
         if value is _ABSENT:
@@ -375,8 +402,6 @@ def check(event: Any) -> None:
         canonical = f.kind.check(value, f.name)
         if canonical is not value:
             setattr(event, f.name, canonical)
-    for name, kind in spec.metadata_kinds:
-        kind.remember(getattr(event, name))
 
 
 def _flat_encoder() -> Callable[[Any, int], Any] | None:
@@ -410,18 +435,11 @@ def encode(event: Any) -> str:
         spec = _specs[type(event)]
     except KeyError:
         spec = _spec_of(type(event))
-    # The dataclass __init__ stores the fields in declaration order: the instance dict is the
-    # JSON object already, unless something else was stored on the instance or a field was
-    # deleted. The exact types of the values say most of the check, in one C-level pass; then
-    # the integers' range and the metadata's plain shape. No Python call but one: this runs for
-    # every event recorded.
+    # The plain fields say most of the check; the metadata is looked at only if it is not the
+    # one checked when the event was built. This runs for every event recorded.
     fields = event.__dict__
-    plain = tuple(fields) == spec.names and tuple(map(type, fields.values())) in spec.plain_types
+    plain = _plain_fields(spec, fields)
     if plain:
-        for name in spec.integer_names:
-            value = fields[name]
-            if value is not None and not -MAX_NUMBER <= value <= MAX_NUMBER:
-                plain = False
         for name, kind in spec.metadata_kinds:
             value = fields[name]  # A dict: its exact type was checked above.
             if value != kind.known or not set(map(type, value.values())) <= _EXACT_NUMBERS:
