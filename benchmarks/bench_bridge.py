@@ -25,8 +25,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 import elastic_events as ee
 
 QUICK = os.environ.get("BENCH_QUICK") == "1"
-ROUNDS = 3 if QUICK else 7
-NUMBER = 2_000 if QUICK else 10_000
+# Many short rounds: on a shared machine a short one is more likely to run undisturbed.
+ROUNDS = 15 if QUICK else 35
+NUMBER = 400 if QUICK else 2_000
 SAMPLE = Path(__file__).resolve().parents[1] / "tests" / "data" / "torchelastic-examples.jsonl"
 
 

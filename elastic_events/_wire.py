@@ -174,19 +174,19 @@ def _plain_metadata(value: Any) -> bool:
 def _plain_values(value: dict[str, Any]) -> bool:
     """Whether the values are of exact scalar types, the integers within ±MAX_NUMBER."""
     types = set(map(type, value.values()))
-    # The sum of the magnitudes bounds each one; when it is over, the full check decides.
-    return types <= _EXACT_NUMBERS and (
-        int not in types or sum(map(abs, filter(_is_int, value.values()))) <= MAX_NUMBER
-    )
+    return types <= _EXACT_NUMBERS and (int not in types or not _too_large(value.values()))
 
 
-def _finite(value: dict[str, Any]) -> bool:
-    return all(map(math.isfinite, filter(_is_float, value.values())))
+def _too_large(values: Iterable[Any]) -> bool:
+    """Whether the integers among *values* may lie beyond ±MAX_NUMBER: the sum of their
+    magnitudes bounds each one; when it is over, the full check decides."""
+    total: int = sum(map(abs, filter(_is_int, values)))
+    return total > MAX_NUMBER
 
 
 def _plainly_valid_metadata(value: Any) -> bool:
     """:func:`_plain_metadata`, and every float finite."""
-    return _plain_metadata(value) and _finite(value)
+    return _plain_metadata(value) and all(map(math.isfinite, filter(_is_float, value.values())))
 
 
 _STR_ONLY = frozenset({str})
@@ -817,7 +817,7 @@ def plain_event(text: str, classes: tuple[type, ...]) -> tuple[type, dict[str, A
         return None
     if type(data) is not dict or (end != len(text) and text[end:].strip(_WHITESPACE)):
         return None
-    spec = _by_names(classes).get(tuple(data))
+    spec = (_names.get(classes) or _by_names(classes)).get(tuple(data))
     if spec is None or tuple(map(type, data.values())) not in spec.json_types:
         return None
     for name, members in spec.choices:
@@ -828,8 +828,11 @@ def plain_event(text: str, classes: tuple[type, ...]) -> tuple[type, dict[str, A
         if value is not None and not -MAX_NUMBER <= value <= MAX_NUMBER:
             return None
     for name, _ in spec.metadata_kinds:
-        value = data[name]  # A dict of string keys, as JSON objects are.
-        if not (_plain_values(value) and _finite(value)):
+        values = data[name].values()  # A dict of string keys, as JSON objects are.
+        types = set(map(type, values))
+        if not types <= _EXACT_NUMBERS or (int in types and _too_large(values)):
+            return None
+        if float in types and not all(map(math.isfinite, filter(_is_float, values))):
             return None
     return spec.cls, data
 
