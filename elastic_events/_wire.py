@@ -375,7 +375,7 @@ def check(event: Any) -> None:
     if not plain:
         _check_each(spec, event)
     for name, kind in spec.metadata_kinds:
-        kind.remember(fields[name])
+        kind.remember(fields.get(name))
 
 
 def _plain_fields(spec: _Spec, fields: dict[str, Any]) -> bool:
