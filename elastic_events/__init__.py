@@ -29,6 +29,7 @@ from elastic_events._model import Event, EventSource, NodeState, RdzvEvent
 from elastic_events._record import _get_or_create_logger as _get_or_create_logger  # PyTorch's tests
 from elastic_events._record import construct_and_record_rdzv_event, record, record_rdzv_event
 from elastic_events._timeline import Timeline
+from elastic_events._times import format_time, parse_zone, prefix_time
 from elastic_events._views import (
     EventFilter,
     Node,
@@ -62,7 +63,7 @@ because another one failed records ``TERMINATED``, which is not a failure of its
 TABLE_COLUMNS = _views.TABLE_COLUMNS
 """The columns of a table of events (:func:`table_row`), by key, with their headings.
 
-``LINE``, ``TIME`` (empty for torchelastic's timestamp 0), ``SOURCE/STATE``, ``NAME``, ``NODE``
+``LINE``, ``TIME`` (the line's time; empty when it has none), ``SOURCE/STATE``, ``NAME``, ``NODE``
 (host and node rank) and ``DETAILS``.
 """
 
@@ -109,10 +110,13 @@ __all__ = [
     "event_node",
     "event_state",
     "event_traceback",
+    "format_time",
     "get_logging_handler",
     "is_failure",
     "json_schema",
     "parse_json",
+    "parse_zone",
+    "prefix_time",
     "record",
     "record_rdzv_event",
     "register_handler",

@@ -2,13 +2,15 @@
 
 Usage::
 
-    elastic-events validate FILE...          # every bad line as FILE:LINE: what is wrong
-    elastic-events show FILE [--json] [--name GLOB] [--source S] [--state S] [--run-id ID]
-    elastic-events timeline FILE -o OUT.svg [--title TEXT] [filters as for show]
+    elastic-events validate FILE... [-j N]   # every bad line as FILE:LINE: what is wrong
+    elastic-events show FILE... [--json | --summary] [--name GLOB] [--source S] [--state S]
+                                [--run-id ID] [--since T] [--until T] [--tz ZONE] [-j N]
+    elastic-events timeline FILE... -o OUT.svg [--title TEXT] [filters as for show]
 
 ``FILE`` may be ``-`` for the standard input, and ``OUT.svg`` ``-`` for the standard output;
 ``python -m elastic_events`` is the same command. Logs compressed by gzip, bzip2 or xz are read
-as they are. Exit status: 0 when every event line is valid, 1 when some are not (each is
+as they are. Several files are merged in time order, each line keeping its file and line
+number. Exit status: 0 when every event line is valid, 1 when some are not (each is
 reported, and the good ones are still shown or drawn), 2 for a usage error, a file that cannot
 be read or written, or an output that fails (a full disk, a closed pipe); ``validate`` keeps its
 verdict, 0 or 1, when its output is closed early.
@@ -26,12 +28,13 @@ from elastic_events import __version__, _launcher
 from elastic_events._logs import MAX_LINE, EventLog, LogLine
 from elastic_events._model import EventSource
 from elastic_events._timeline import Timeline
+from elastic_events._times import format_time, parse_zone
 from elastic_events._views import EventFilter, _fit_width, table_row
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     from collections.abc import Iterator, Sequence
-    from typing import BinaryIO, TextIO
+    from typing import Any, BinaryIO, TextIO
 
 PROG = "elastic-events"
 STDIN = "-"
@@ -141,6 +144,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     validate.add_argument("files", nargs="+", metavar="FILE", help="a log file, or - for stdin")
     _add_reading(validate)
+    _add_jobs(validate)
     validate.set_defaults(run=_validate)
 
     show = commands.add_parser(
@@ -148,10 +152,25 @@ def build_parser() -> argparse.ArgumentParser:
         help="print the events of a log as a table or as JSON lines",
         description="Print the events of a log as a table, or one normalized JSON event a line.",
     )
-    show.add_argument("file", metavar="FILE", help="a log file, or - for stdin")
-    show.add_argument("--json", action="store_true", help="one normalized JSON event a line")
+    show.add_argument(
+        "files", nargs="+", metavar="FILE", help="log files merged in time order, or - for stdin"
+    )
+    output = show.add_mutually_exclusive_group()
+    output.add_argument(
+        "--json",
+        action="store_true",
+        help="one normalized JSON event a line; a line with a time as an object of two "
+        "fields, time and event",
+    )
+    output.add_argument(
+        "--summary",
+        action="store_true",
+        help="per run and round: when the rendezvous started and completed and how long it "
+        "took, each failure, and how long the job ran",
+    )
     _add_reading(show)
     _add_filters(show)
+    _add_jobs(show)
     show.set_defaults(run=_show)
 
     timeline = commands.add_parser(
@@ -160,7 +179,9 @@ def build_parser() -> argparse.ArgumentParser:
         description="Draw an SVG timeline: one lane per node, a mark per event coloured by "
         "state, failures ringed in red.",
     )
-    timeline.add_argument("file", metavar="FILE", help="a log file, or - for stdin")
+    timeline.add_argument(
+        "files", nargs="+", metavar="FILE", help="log files merged in time order, or - for stdin"
+    )
     timeline.add_argument(
         "-o",
         "--output",
@@ -215,6 +236,35 @@ def _add_filters(parser: argparse.ArgumentParser) -> None:
         "TERMINATED...)",
     )
     group.add_argument("--run-id", metavar="ID", help="events of this run (rendezvous) id")
+    group.add_argument(
+        "--since",
+        metavar="TIME",
+        help="lines from TIME on: an ISO 8601 instant, or a duration (90s, 10m, 1.5h) after "
+        "the first timed line of the input",
+    )
+    group.add_argument(
+        "--until",
+        metavar="TIME",
+        help="lines up to TIME: an ISO 8601 instant, or a duration before the last timed line",
+    )
+    parser.add_argument(
+        "--tz",
+        metavar="ZONE",
+        help="the zone of times written without one (the asctime of Python logging): UTC "
+        "(the default), an offset such as +02:00 (a negative one after an equals sign, "
+        "as in tz=-05:00), or a name such as Europe/Paris",
+    )
+
+
+def _add_jobs(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "-j",
+        "--jobs",
+        type=_positive,
+        default=0,
+        metavar="N",
+        help="processes reading large files at once (default: one per core)",
+    )
 
 
 # validate
@@ -223,9 +273,17 @@ def _add_filters(parser: argparse.ArgumentParser) -> None:
 def _validate(args: argparse.Namespace, out: TextIO) -> int:
     events = bad = other = files = unreadable = 0
     report = _Report(out)
+    pool = _pool(args.files, args.jobs)
     for path in args.files:
         name = _display_name(path)
         try:
+            if pool is not None and _parallel_file(path):
+                from elastic_events import _parallel
+
+                counts = _parallel.validate(pool, path, name, report, args.max_line)
+                events, bad, other = events + counts[0], bad + counts[1], other + counts[2]
+                files += 1
+                continue
             with _open(path) as stream:
                 log = EventLog(stream, max_line=args.max_line)
                 try:
@@ -242,6 +300,8 @@ def _validate(args: argparse.Namespace, out: TextIO) -> int:
         if not log.events:
             report.flush()
             _no_events(name, log)
+    if pool is not None:
+        pool.shutdown()
     summary = (
         f"{_plural(events, 'event')}, {_plural(bad, 'bad line')}, "
         f"{_plural(other, 'other line')} in {_plural(files, 'file')}"
@@ -292,24 +352,61 @@ def _no_events(name: str, log: EventLog) -> None:
 
 
 def _show(args: argparse.Namespace, out: TextIO) -> int:
-    keep = _filter(args)
     try:
-        with _open(args.file) as stream:
-            log = EventLog(stream, max_line=args.max_line)
-            lines = _lines_kept(log, _display_name(args.file), keep, out)
-            if args.json:
-                for line in lines:
-                    out.write(f"{line.event}\n")
+        zone, keep = _zone_and_filter(args)
+    except ValueError as error:
+        print(f"{PROG}: error: {error}", file=sys.stderr)
+        return TROUBLE
+    several = len(args.files) > 1
+    pool = None if args.summary else _pool(args.files, args.jobs)
+    if pool is not None and not all(map(_parallel_file, args.files)):
+        pool.shutdown()
+        pool = None
+    try:
+        with contextlib.ExitStack() as stack:
+            if pool is not None:
+                from elastic_events import _parallel
+
+                stack.callback(pool.shutdown, cancel_futures=True)
+                bad = _parallel.show(pool, args, zone, keep, out)
+                return BAD_LINES if bad else OK
+            sources = _Sources(stack, args, zone, keep, out)
+            lines = sources.lines()
+            if args.summary:
+                from elastic_events._summary import summary
+
+                out.write(summary(line for _, line in lines))
+            elif args.json:
+                for _, line in lines:
+                    out.write(json_line(line))
             else:
-                _write_table(lines, out)
+                _write_table(lines, out, several)
     except _Unreadable as error:
         print(f"{PROG}: error: {error}", file=sys.stderr)
         return TROUBLE
-    return BAD_LINES if log.bad else OK
+    return BAD_LINES if sources.bad else OK
 
 
-def _filter(args: argparse.Namespace) -> EventFilter:
-    return EventFilter(name=args.name, source=args.source, state=args.state, run_id=args.run_id)
+def json_line(line: LogLine) -> str:
+    """A line for ``show --json``: the event, or ``{"time": ..., "event": ...}`` when timed."""
+    if line.time is None:
+        return f"{line.event}\n"
+    return f'{{"time": "{format_time(line.time)}", "event": {line.event}}}\n'
+
+
+def _zone_and_filter(args: argparse.Namespace) -> tuple[Any, EventFilter]:
+    """The --tz zone and the filter; a bad --tz, --since or --until raises ValueError."""
+    zone = parse_zone(args.tz) if args.tz else None
+    keep = EventFilter(
+        name=args.name,
+        source=args.source,
+        state=args.state,
+        run_id=args.run_id,
+        since=args.since,
+        until=args.until,
+        zone=zone,
+    )
+    return zone, keep
 
 
 # The table: its columns are sized on the first rows, then the rest streams through.
@@ -317,10 +414,21 @@ _SIZING_ROWS = 1000
 _CAPS = {"LINE": 9, "TIME": 24, "SOURCE/STATE": 12, "NAME": 64, "NODE": 40, "DETAILS": 0}
 
 
-def _write_table(lines: Iterator[LogLine], out: TextIO) -> None:
+def _row(name: str, line: LogLine, several: bool) -> dict[str, str]:
+    row = table_row(line)
+    if several:
+        row["LINE"] = f"{name}:{row['LINE']}"
+    return row
+
+
+def _write_table(lines: Iterator[tuple[str, LogLine]], out: TextIO, several: bool = False) -> None:
+    _write_rows((_row(name, line, several) for name, line in lines), out, several)
+
+
+def _write_rows(rows: Iterator[dict[str, str]], out: TextIO, several: bool = False) -> None:
     first = []
-    for line in lines:
-        first.append(table_row(line))
+    for row in rows:
+        first.append(row)
         if len(first) == _SIZING_ROWS:
             break
     if not first:
@@ -330,41 +438,50 @@ def _write_table(lines: Iterator[LogLine], out: TextIO) -> None:
     timed = any(row["TIME"] for row in first)
     if not timed:
         columns.remove("TIME")  # torchelastic leaves every timestamp at 0: LINE gives the order.
+    caps = dict(_CAPS, LINE=48) if several else _CAPS
     widths = {
         column: min(
-            _CAPS[column] or 10**9, max(len(column), *(_fit_width(row[column])[1] for row in first))
+            caps[column] or 10**9, max(len(column), *(_fit_width(row[column])[1] for row in first))
         )
         for column in columns
     }
 
+    padded = [(column, widths[column]) for column in columns if column not in ("LINE", "DETAILS")]
+    line_width = widths["LINE"]
+    put = out.write
+
     def write(row: dict[str, str]) -> None:
-        cells = []
         if not timed and row.get("TIME"):  # A time after the rows that sized the table: not lost.
             row = {**row, "DETAILS": f"time={row['TIME']} {row['DETAILS']}".rstrip()}
-        for column in columns:
-            width, value = widths[column], row[column]
-            if column == "DETAILS":
-                cells.append(value)
-            elif column == "LINE":
-                cells.append(value.rjust(width))
-            else:
-                cells.append(_fit_width(value, width)[0])
-        out.write("  ".join(cells).rstrip() + "\n")
+        cells = [row["LINE"].rjust(line_width)]
+        for column, width in padded:
+            value = row[column]
+            cells.append(
+                value.ljust(width)
+                if value.isascii() and len(value) <= width
+                else _fit_width(value, width)[0]
+            )
+        cells.append(row["DETAILS"])
+        put("  ".join(cells).rstrip() + "\n")
 
     write({column: column for column in columns})
     for row in first:
         write(row)
-    for line in lines:
-        write(table_row(line))
+    for row in rows:
+        write(row)
 
 
 # timeline
 
 
 def _timeline(args: argparse.Namespace, out: TextIO) -> int:
-    keep = _filter(args)
-    name = _display_name(args.file)
-    if args.output != STDIN and _one_of(args.output, [args.file]):
+    try:
+        zone, keep = _zone_and_filter(args)
+    except ValueError as error:
+        print(f"{PROG}: error: {error}", file=sys.stderr)
+        return TROUBLE
+    name = ", ".join(_display_name(path) for path in args.files)
+    if args.output != STDIN and _one_of(args.output, args.files):
         print(
             f"{PROG}: error: will not write {args.output!r}: it is the log being read "
             "(give another -o)",
@@ -372,13 +489,13 @@ def _timeline(args: argparse.Namespace, out: TextIO) -> int:
         )
         return TROUBLE
     try:
-        with _open(args.file) as stream:
-            log = EventLog(stream, max_line=args.max_line)
-            timeline = Timeline(_lines_kept(log, name, keep, out))
+        with contextlib.ExitStack() as stack:
+            sources = _Sources(stack, args, zone, keep, out)
+            timeline = Timeline(line for _, line in sources.lines())
     except _Unreadable as error:
         print(f"{PROG}: error: {error}", file=sys.stderr)
         return TROUBLE
-    if timeline.count > _CROWDED:
+    if timeline.count > _CROWDED and not timeline.timed:
         print(
             f"{PROG}: note: {timeline.count:,} events make a crowded picture; "
             "--run-id, --name or --state draw fewer",
@@ -401,7 +518,7 @@ def _timeline(args: argparse.Namespace, out: TextIO) -> int:
         f"{_plural(len(timeline.lanes), 'node')}, {_plural(failures, 'failure')}",
         file=sys.stderr,
     )
-    return BAD_LINES if log.bad else OK
+    return BAD_LINES if sources.bad else OK
 
 
 def _one_of(output: str, inputs: Sequence[str]) -> bool:
@@ -452,14 +569,149 @@ def _write_file(path: str, text: str) -> None:
 _CROWDED = 20_000
 
 
-def _lines_kept(log: EventLog, name: str, keep: EventFilter, out: TextIO) -> Iterator[LogLine]:
-    """The lines whose events pass the filter; bad lines go to stderr as they come."""
-    for line in log:
-        if line.event is None:
-            out.flush()
-            print(f"{name}:{line.number}: {line.error}", file=sys.stderr)
-        elif keep(line):
-            yield line
+class _Sources:
+    """The kept lines of several logs, merged in time order (a k-way merge, in flat memory).
+
+    Each file is taken to be in time order, as logs are. A line without a time keeps its place
+    after the timed line before it in its file; a line whose time is earlier than that of a
+    line before it in its file is reported (once) and kept where it is, not reordered.
+    """
+
+    def __init__(
+        self,
+        stack: contextlib.ExitStack,
+        args: argparse.Namespace,
+        zone: Any,
+        keep: EventFilter,
+        out: TextIO,
+    ) -> None:
+        self.out, self.zone, self.max_line = out, zone, args.max_line
+        self.logs = [
+            (_display_name(path), self._log(stack.enter_context(_open(path))))
+            for path in args.files
+        ]
+        self.keep = keep
+        if keep.relative_until or (keep.since is not None and len(args.files) > 1):
+            self.keep = self._anchored(stack, args.files, keep)
+
+    def _log(self, stream: Any) -> EventLog:
+        return EventLog(stream, zone=self.zone, max_line=self.max_line)
+
+    @property
+    def bad(self) -> int:
+        return sum(log.bad for _, log in self.logs)
+
+    def _anchored(
+        self, stack: contextlib.ExitStack, paths: Sequence[str], keep: EventFilter
+    ) -> EventFilter:
+        """The filter with its durations counted from the first and last times of the input."""
+        from elastic_events._parallel import edge_times
+
+        firsts, lasts = [], []
+        for index, path in enumerate(paths):
+            if path == STDIN:  # Read once: kept in a temporary file to find its last time.
+                import tempfile
+
+                spool = stack.enter_context(tempfile.TemporaryFile())  # noqa: SIM115
+                stdin = stack.enter_context(_open(path))
+                while chunk := stdin.read(1 << 16):
+                    spool.write(chunk)
+                first, last = edge_times(spool, self.zone, self.max_line)
+                spool.seek(0)
+                self.logs[index] = ("<stdin>", self._log(spool))
+            else:
+                try:
+                    with open(path, "rb") as stream:
+                        first, last = edge_times(stream, self.zone, self.max_line)
+                except OSError as error:
+                    raise _Unreadable(f"cannot read {path!r}: {_reason(error)}") from None
+            firsts += [first] if first is not None else []
+            lasts += [last] if last is not None else []
+        return keep.anchored(min(firsts, default=None), max(lasts, default=None))
+
+    def _one(self, name: str, log: EventLog) -> Iterator[tuple[int, str, LogLine]]:
+        """A file's good lines with their sort key; bad lines go to stderr as they come."""
+        key = _EARLIEST
+        late = 0
+        for line in log:
+            if line.event is None:
+                self.out.flush()
+                print(f"{name}:{line.number}: {line.error}", file=sys.stderr)
+                continue
+            time = line.time
+            if time is not None:
+                if time < key:
+                    late += 1
+                    if late <= _LATE_REPORTS:
+                        self.out.flush()
+                        print(
+                            f"{PROG}: note: {name}:{line.number}: out of time order "
+                            f"({format_time(time)} after {format_time(key)}); shown where it is",
+                            file=sys.stderr,
+                        )
+                else:
+                    key = time
+            yield key, name, line
+        if late > _LATE_REPORTS:
+            print(
+                f"{PROG}: note: {name}: {late - _LATE_REPORTS} more lines out of time order",
+                file=sys.stderr,
+            )
+
+    def lines(self) -> Iterator[tuple[str, LogLine]]:
+        """The kept lines of every file, in time order, each with its file's name."""
+        keep = self.keep
+        if len(self.logs) == 1:
+            name, log = self.logs[0]
+            for _, _, line in self._one(name, log):
+                if keep(line):
+                    yield name, line
+            return
+        import heapq
+
+        merged = heapq.merge(
+            *(self._one(name, log) for name, log in self.logs), key=lambda item: item[0]
+        )
+        for _, name, line in merged:
+            if keep(line):
+                yield name, line
+
+
+_LATE_REPORTS = 10
+# Before any time a line may have: a timestamp is at most about 1.8e308 ms (MAX_NUMBER).
+_EARLIEST = -(1 << 1100)
+
+
+def _pool(paths: Sequence[str], jobs: int) -> Any:
+    """A pool of processes for large files, or ``None`` where one process does as well."""
+    if jobs:
+        count = jobs
+    elif hasattr(os, "sched_getaffinity"):
+        count = len(os.sched_getaffinity(0))
+    else:  # pragma: no cover (macOS, Windows)
+        count = os.cpu_count() or 1
+    if count < 2:
+        return None
+    try:
+        size = sum(os.stat(path).st_size for path in paths if path != STDIN)
+    except OSError:
+        return None  # Reported as the file is read.
+    if size < _PARALLEL_BYTES:
+        return None
+    from elastic_events._parallel import pool
+
+    return pool(count)
+
+
+# Below this many bytes in all, starting processes costs more than it saves.
+_PARALLEL_BYTES = 32 << 20
+
+
+def _parallel_file(path: str) -> bool:
+    """Whether a file can be read in chunks: a regular file, not compressed (nor stdin)."""
+    from elastic_events._parallel import splittable
+
+    return path != STDIN and splittable(path)
 
 
 # Files

@@ -6,6 +6,8 @@ import contextlib
 import logging
 import os
 
+from elastic_events._times import format_time
+
 _FLAGS = os.O_WRONLY | os.O_APPEND | os.O_CREAT | getattr(os, "O_CLOEXEC", 0)
 
 
@@ -27,6 +29,10 @@ class EventFileHandler(logging.Handler):
     Args:
         path: The file; created if missing, appended to otherwise.
         level: The handler's level, as for any :class:`logging.Handler`.
+        time_prefix: Begin each line with the time it was recorded, in UTC, ISO 8601 to the
+            millisecond (``2026-11-25T10:00:00.123Z {...}``), which
+            :class:`~elastic_events.EventLog` reads as the line's time. By default, lines are
+            the plain JSON that torch writes.
 
     Example:
         >>> import pathlib, tempfile
@@ -39,13 +45,21 @@ class EventFileHandler(logging.Handler):
         '{"name": "started", "source": "AGENT", "timestamp": 0, "metadata": {}}\\n'
 
     .. versionadded:: 0.1
+    .. versionchanged:: 0.3 *time_prefix*.
     """
 
     _identity: tuple[int, int]  # (st_dev, st_ino) of the open file, set by _open()
 
-    def __init__(self, path: str | os.PathLike[str], level: int = logging.NOTSET) -> None:
+    def __init__(
+        self,
+        path: str | os.PathLike[str],
+        level: int = logging.NOTSET,
+        *,
+        time_prefix: bool = False,
+    ) -> None:
         super().__init__(level)
         self.path = os.fspath(path)
+        self.time_prefix = time_prefix
         self._fd: int | None = None
         self._open()
 
@@ -70,6 +84,9 @@ class EventFileHandler(logging.Handler):
     def emit(self, record: logging.LogRecord) -> None:
         try:
             line = (self.format(record) + "\n").encode("utf-8")
+            if self.time_prefix:
+                when = format_time(int(record.created * 1000) * 1_000_000)
+                line = f"{when} ".encode() + line
             if self._fd is None:
                 raise ValueError(f"{self!r} is closed")
             self._reopen_if_moved()

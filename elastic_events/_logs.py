@@ -19,9 +19,11 @@ from dataclasses import dataclass
 from elastic_events import _wire
 from elastic_events._errors import InvalidEventError
 from elastic_events._model import Event, RdzvEvent
+from elastic_events._times import line_time
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
+    import datetime
     from collections.abc import Generator, Iterable, Iterator
     from typing import Any, BinaryIO, TextIO
 
@@ -45,13 +47,25 @@ class LogLine:
         number (int): The line number in the log, counting from 1.
         event (Event | RdzvEvent | None): The event, or ``None`` when the line is bad.
         error (str): What is wrong with the line, or ``""`` when it holds a valid event.
+        time (int | None): When the event happened, in nanoseconds since the Unix epoch (UTC):
+            the event's own ``timestamp`` when it is not 0, else the time written before the
+            event on its line (see :func:`~elastic_events.prefix_time`); ``None`` when neither
+            says, and for bad lines.
+
+    Example:
+        >>> from elastic_events import EventLog, format_time
+        >>> [line] = EventLog(['2026-11-25T10:00:00.250000001Z {"name": "x", "source": "AGENT"}'])
+        >>> line.time, format_time(line.time)
+        (1795600800250000001, '2026-11-25T10:00:00.250Z')
 
     .. versionadded:: 0.1
+    .. versionchanged:: 0.3 The ``time`` field.
     """
 
     number: int
     event: Event | RdzvEvent | None
     error: str
+    time: int | None = None
 
 
 class EventLog:
@@ -79,6 +93,8 @@ class EventLog:
     Args:
         lines: The lines of the log: a file opened in binary mode, a text file, or any iterable
             of ``str`` or ``bytes`` lines.
+        zone: The time zone of times written before events without a zone (Python logging's
+            ``asctime``); UTC by default. See :func:`~elastic_events.parse_zone`.
         max_line: The longest line read, in bytes (characters for a text stream and ``str``
             lines); by default :data:`~elastic_events.MAX_LINE`.
 
@@ -106,14 +122,20 @@ class EventLog:
     .. versionadded:: 0.1
     .. versionchanged:: 0.2
        Lines are capped at *max_line*; lone ``\\r`` line endings and compressed streams are read.
+    .. versionchanged:: 0.3 *zone*, and the time of each line (:attr:`LogLine.time`).
     """
 
     def __init__(
-        self, lines: Iterable[bytes | str] | BinaryIO | TextIO, *, max_line: int = MAX_LINE
+        self,
+        lines: Iterable[bytes | str] | BinaryIO | TextIO,
+        *,
+        zone: datetime.tzinfo | None = None,
+        max_line: int = MAX_LINE,
     ) -> None:
         if max_line < 1:
             raise ValueError(f"max_line must be at least 1; got {max_line!r}")
         self._lines = lines
+        self.zone = zone
         self.max_line = max_line
         self.events = 0
         self.bad = 0
@@ -169,7 +191,7 @@ class EventLog:
     def _read(self, build: bool) -> Generator[LogLine, None, None]:
         # The hot loop of `elastic-events validate`: keep it lean, one pass over the line.
         loads, classify, validate = _wire._decode_text, _wire.classify, _wire.validate
-        plain, decode, classes = _wire.plain_event, _wire.decode, CLASSES
+        plain, decode, classes, zone = _wire.plain_event, _wire.decode, CLASSES, self.zone
         events = bad = other = 0
         try:
             for number, line in enumerate(self._source(), 1):
@@ -207,7 +229,7 @@ class EventLog:
                     event: Event | RdzvEvent | None = decode(cls, data) if build else None
                     events += 1
                     if event is not None:
-                        yield LogLine(number, event, "")
+                        yield LogLine(number, event, "", line_time(event, line, start, zone))
                 except InvalidEventError as error:
                     bad += 1
                     yield LogLine(number, None, _problem(line, start, text, error))

@@ -14,7 +14,8 @@ import math
 import re
 from dataclasses import dataclass, field
 
-from elastic_events._model import Event, EventSource, RdzvEvent
+from elastic_events._model import EventSource, RdzvEvent
+from elastic_events._times import SECOND, format_duration, format_time
 from elastic_events._views import _clean, event_node, event_state, is_failure
 
 TYPE_CHECKING = False
@@ -63,15 +64,40 @@ _NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
 
 @dataclass
 class _Mark:
-    __slots__ = ("failed", "line", "order", "shape", "state", "text", "time")
+    """One event, or a span of repeats of one event on one lane (heartbeats, unchanged states).
+
+    ``time`` and ``end`` are the times of the first and last event of the span (nanoseconds
+    since the epoch, or ``None`` for a line without a time until :class:`Timeline` places it
+    between its timed neighbours); ``order`` and ``end_order`` their places in the log.
+    """
+
+    __slots__ = (
+        "count",
+        "end",
+        "end_line",
+        "end_order",
+        "failed",
+        "line",
+        "order",
+        "shape",
+        "state",
+        "text",
+        "time",
+        "untimed",
+    )
 
     order: int
     line: int
-    time: int
+    time: int | None
     state: str
     shape: str
     text: str
     failed: bool
+    count: int
+    end: int | None
+    end_order: int
+    end_line: int
+    untimed: bool
 
 
 @dataclass
@@ -81,17 +107,13 @@ class _Lane:
     rank: int | None = None
     marks: list[_Mark] = field(default_factory=list)
     label: str = ""
+    # While reading: the state of the lane's last event, and the spans a repeat may extend.
+    state: str = ""
+    spans: dict[tuple[str, str, bool], _Mark] = field(default_factory=dict, repr=False)
 
     @property
     def failures(self) -> list[_Mark]:
         return [mark for mark in self.marks if mark.failed]
-
-
-def _colour_state(event: Event | RdzvEvent) -> str:
-    """The state a mark is coloured by: a key of :data:`STATE_COLOURS`."""
-    if is_failure(event):
-        return "FAILED"
-    return _EVENT_STATES.get(event_state(event) or "", "OTHER")
 
 
 class Timeline:
@@ -122,8 +144,11 @@ class Timeline:
 
     def __init__(self, lines: Iterable[LogLine]) -> None:
         lanes: dict[tuple[str, int | None], _Lane] = {}
-        timed = True
-        count = 0
+        count = timed = 0
+        # The last timed line seen (order, time), and the untimed marks waiting for the next.
+        anchor: tuple[int, int] | None = None
+        waiting: list[tuple[_Mark, bool, tuple[int, int] | None]] = []
+        texts: dict[tuple[str, str], str] = {}  # One string per distinct text, not per event.
         for line in lines:
             event = line.event
             if event is None:
@@ -136,41 +161,98 @@ class Timeline:
             if rank is not None:
                 lane.rank = rank
             if isinstance(event, RdzvEvent):
-                time, shape = 0, "rendezvous"
-                text = f"{event.name}: {event.message}"
+                shape, key = "rendezvous", (event.name, event.message)
             else:
-                time = event.timestamp
                 shape = "agent" if event.source is EventSource.AGENT else "worker"
-                text = event.name
-            timed = timed and time > 0
-            state = _colour_state(event)
-            text = _clean(text if len(text) <= 200 else text[:199] + "\u2026")
-            lane.marks.append(
-                _Mark(count, line.number, time, state, shape, text, is_failure(event))
-            )
+                key = (event.name, "")
+            text = texts.get(key)
+            if text is None:
+                text = f"{key[0]}: {key[1]}" if shape == "rendezvous" else key[0]
+                text = _clean(text if len(text) <= 200 else text[:199] + "\u2026")
+                if len(texts) < 100_000:
+                    texts[key] = text
+            time = line.time
+            failed = is_failure(event)
+            state = "FAILED" if failed else _EVENT_STATES.get(event_state(event) or "", "OTHER")
+            # A repeat of an event of the lane's current state extends its span; a new state
+            # (or a failure) ends every span of the lane.
+            span_key = (text, shape, time is None)
+            spans = lane.spans
+            span = spans.get(span_key) if state == lane.state and not failed else None
+            if span is not None and _continues(span, time, count):
+                span.count += 1
+                span.end, span.end_order, span.end_line = time, count, line.number
+                mark = span
+            else:
+                mark = _Mark(
+                    count, line.number, time, state, shape, text, failed, 1, time, count,
+                    line.number, time is None,
+                )  # fmt: skip
+                lane.marks.append(mark)
+                if state != lane.state or failed:
+                    spans.clear()
+                    lane.state = state
+                if not failed:
+                    spans[span_key] = mark
+                    if len(spans) > _OPEN_SPANS:
+                        del spans[next(iter(spans))]
+            if time is None:
+                waiting.append((mark, mark.count > 1, anchor))
+            else:
+                timed += 1
+                if waiting:
+                    _place(waiting, anchor, (count, time))
+                anchor = (count, time)
             count += 1
+        if waiting and timed:
+            _place(waiting, anchor, None)
         self.count = count
-        #: Whether the x axis is time (every event has a timestamp) or the order in the log.
-        self.timed = timed and count > 0
+        #: How many events carry a time (their own timestamp, or one before them on their line).
+        self.timed_count = timed
+        #: Whether the x axis is time (some events have a time) or the order of the log.
+        self.timed = timed > 0
+        for lane in lanes.values():
+            lane.spans = {}
         self.lanes = _merge_and_label(lanes)
 
     def describe(self) -> str:
         """Say in words what the picture shows: for screen readers and text builders."""
-        axis = (
-            "time, from the first event's timestamp"
-            if self.timed
-            else "the order of the lines in the log"
-        )
+        first, final = self.time_range()
+        if first is not None and final is not None:
+            axis = f"time, from {_in_words(first)} over {format_duration(final - first)}"
+        else:
+            axis = "the order of the lines in the log"
         nodes = len(self.lanes)
         lines = [
             f"Timeline of {_plural(self.count, 'event')} from {_plural(nodes, 'node')}; "
             f"the x axis is {axis}."
         ]
+        untimed = self.count - self.timed_count
+        if self.timed and untimed:
+            lines.append(
+                f"{_plural(untimed, 'event')} without a time "
+                f"{'is' if untimed == 1 else 'are'} placed between "
+                "the timed events before and after them, and drawn hollow."
+            )
+        spans = [mark for lane in self.lanes for mark in lane.marks if mark.count > 1]
+        if spans:
+            repeated = sum(mark.count for mark in spans)
+            lines.append(
+                f"Repeated events of a node are drawn as spans: {_plural(len(spans), 'span')} "
+                f"stand{'s' if len(spans) == 1 else ''} for {_plural(repeated, 'event')}."
+            )
         failures = [(lane, mark) for lane in self.lanes for mark in lane.failures]
         failures.sort(key=lambda item: item[1].order)
         if failures:
+
+            def when(mark: _Mark) -> str:
+                if first is None or mark.time is None:
+                    return ""
+                return f", {format_duration(mark.time - first)} in"
+
             shown = "; ".join(
-                f"{lane.label} at line {mark.line} ({mark.text})" for lane, mark in failures[:10]
+                f"{lane.label} at line {mark.line}{when(mark)} ({mark.text})"
+                for lane, mark in failures[:10]
             )
             more = f"; and {len(failures) - 10} more" if len(failures) > 10 else ""
             lines.append(f"{_plural(len(failures), 'failure')}: {shown}{more}.")
@@ -187,6 +269,17 @@ class Timeline:
             lines.append(f"Last state of each node: {counted}.")
         return "\n".join(lines)
 
+    def time_range(self) -> tuple[int | None, int | None]:
+        """The times of the first and last events, in nanoseconds; ``(None, None)`` untimed."""
+        times = [
+            time
+            for lane in self.lanes
+            for mark in lane.marks
+            for time in (mark.time, mark.end)
+            if time is not None
+        ]
+        return (min(times), max(times)) if times else (None, None)
+
     def svg(self, title: str = "", id_prefix: str = "elastic-events-timeline") -> str:
         """Draw the timeline as a standalone SVG document (also fit to inline in HTML).
 
@@ -197,6 +290,45 @@ class Timeline:
                 timelines share one.
         """
         return _draw(self, title or "Timeline of events by node", id_prefix)
+
+
+# A run of repeats of one event is cut where it pauses for longer than this many times its
+# usual interval: a gap in the heartbeats shows as a gap.
+_GAP = 4
+# The spans of one lane that a repeat may extend: events that recur in a cycle (torch's
+# heartbeat is three events) each have theirs.
+_OPEN_SPANS = 8
+
+
+def _continues(span: _Mark, time: int | None, order: int) -> bool:
+    """Whether an event repeating the last mark of its lane extends it (else: a new mark)."""
+    if span.count < 2:
+        return True
+    if time is None or span.time is None or span.end is None:
+        start, end, now = span.order, span.end_order, order
+    else:
+        start, end, now = span.time, span.end, time
+    return now - end <= _GAP * max((end - start) / (span.count - 1), 1)
+
+
+def _place(
+    waiting: list[tuple[_Mark, bool, tuple[int, int] | None]],
+    before: tuple[int, int] | None,
+    after: tuple[int, int] | None,
+) -> None:
+    """Give untimed marks times between their timed neighbours, in proportion to the order."""
+    for mark, is_end, _ in waiting:
+        order = mark.end_order if is_end else mark.order
+        if before is None or after is None:
+            guess = (before or after or (0, 0))[1]
+        else:
+            share = (order - before[0]) / max(after[0] - before[0], 1)
+            guess = before[1] + round((after[1] - before[1]) * share)
+        if is_end or mark.count == 1:
+            mark.end = guess
+        if not is_end:
+            mark.time = guess
+    waiting.clear()
 
 
 def _merge_and_label(lanes: dict[tuple[str, int | None], _Lane]) -> list[_Lane]:
@@ -277,13 +409,23 @@ def _draw(timeline: Timeline, title: str, prefix: str) -> str:
     plot_height = lane_height * count
     width = round(left + _PLOT_WIDTH + _MARGIN)
     height = round(top + plot_height + 48)
-    place, ticks, axis_title = _axis(timeline)
+    if timeline.timed:
+        place, place_end, ticks, axis_title = _time_axis(timeline)
+    else:
+        place, ticks, axis_title = _axis(timeline)
+        last_order = timeline.count - 1
+
+        def place_end(mark: _Mark) -> float:
+            return 0.5 if last_order <= 0 else mark.end_order / last_order
 
     def x_at(position: float) -> float:
         return left + _PAD + position * (_PLOT_WIDTH - 2 * _PAD)
 
     def x_of(mark: _Mark) -> float:
         return x_at(place(mark))
+
+    def x_end(mark: _Mark) -> float:
+        return x_at(place_end(mark))
 
     esc = _escape
     out = [
@@ -311,7 +453,8 @@ def _draw(timeline: Timeline, title: str, prefix: str) -> str:
             fill, stripe = "#ffffff", "timeline-stripe"
         label_class = "timeline-label-failed" if failed else "timeline-label"
         out.append(
-            f'<g class="lane"><title>{esc(lane.label)}: {_plural(len(lane.marks), "event")}'
+            f'<g class="lane"><title>{esc(lane.label)}: '
+            f"{_plural(sum(mark.count for mark in lane.marks), 'event')}"
             f"{', failed' if failed else ''}</title>"
             f'<rect class="{stripe}" x="{_MARGIN}" y="{y:.1f}" '
             f'width="{label_width + _PLOT_WIDTH:.1f}" height="{lane_height:.1f}" fill="{fill}"/>'
@@ -354,15 +497,27 @@ def _draw(timeline: Timeline, title: str, prefix: str) -> str:
     # The marks, failures last so that nothing hides them.
     out.append('<g class="marks">')
     failures = []
+    hollow = timeline.timed
     for index, lane in enumerate(lanes):
         y = top + (index + 0.5) * lane_height
+        drawn: tuple[str, str, float] | None = None
         for mark in lane.marks:
             if mark.failed:
                 failures.append((lane, mark, y))
                 continue
-            out.append(_mark(lane, mark, x_of(mark), y, radius))
+            x = x_of(mark)
+            if mark.count > 1 and x_end(mark) - x >= 1:
+                out.append(_span(lane, mark, x, x_end(mark), y, radius, hollow))
+                drawn = None
+                continue
+            # On a time axis, a mark on the pixel of the same mark before it adds nothing.
+            seen = (mark.state, mark.shape, round(x))
+            if hollow and seen == drawn:
+                continue
+            drawn = seen
+            out.append(_mark(lane, mark, x, y, radius, hollow))
     for lane, mark, y in failures:
-        out.append(_mark(lane, mark, x_of(mark), y, radius))
+        out.append(_mark(lane, mark, x_of(mark), y, radius, hollow))
     out.append("</g>")
     # Each failure also marked above the lanes, where it shows however many nodes there are.
     if failures:
@@ -378,32 +533,72 @@ def _draw(timeline: Timeline, title: str, prefix: str) -> str:
     return "\n".join(out) + "\n"
 
 
-def _mark(lane: _Lane, mark: _Mark, x: float, y: float, radius: float) -> str:
+def _mark(lane: _Lane, mark: _Mark, x: float, y: float, radius: float, hollow: bool = False) -> str:
     colour = STATE_COLOURS[mark.state]
-    tip = f"<title>{_escape(lane.label)}, line {mark.line}: {_escape(mark.text)}</title>"
+    untimed = hollow and mark.untimed
+    note = " (no time: placed between its neighbours)" if untimed else ""
+    tip = f"<title>{_escape(lane.label)}, line {mark.line}: {_escape(mark.text)}{note}</title>"
+    css = "timeline-untimed" if untimed else ""
     if mark.failed:
         big = max(radius * 1.8, 5.0)
         ring = (
             f'<circle class="timeline-failure-ring" cx="{x:.1f}" cy="{y:.1f}" r="{big + 2:.1f}" '
             'fill="none" stroke="#7a1f00" stroke-width="1.5"/>'
         )
-        return f'<g class="failure">{tip}{ring}{_shape(mark.shape, x, y, big, colour)}</g>'
-    return f"<g>{tip}{_shape(mark.shape, x, y, radius, colour)}</g>"
+        shape = _shape(mark.shape, x, y, big, colour, css, untimed)
+        return f'<g class="failure">{tip}{ring}{shape}</g>'
+    return f"<g>{tip}{_shape(mark.shape, x, y, radius, colour, css, untimed)}</g>"
 
 
-def _shape(shape: str, x: float, y: float, r: float, colour: str, css: str = "") -> str:
+def _span(
+    lane: _Lane, mark: _Mark, x: float, end: float, y: float, radius: float, hollow: bool
+) -> str:
+    """Repeats of one event: a bar from the first to the last, the event's shape at each end."""
+    colour = STATE_COLOURS[mark.state]
+    untimed = hollow and mark.untimed
+    note = " (no time: placed between their neighbours)" if untimed else ""
+    tip = (
+        f"<title>{_escape(lane.label)}, lines {mark.line} to {mark.end_line}: "
+        f"{_escape(mark.text)}, {mark.count:,} times{note}</title>"
+    )
+    half = max(radius * 0.45, 1.5)
+    css = "timeline-untimed" if untimed else ""
+    bar = (
+        f'<rect x="{x:.1f}" y="{y - half:.1f}" width="{end - x:.1f}" height="{2 * half:.1f}" '
+        f'fill="{colour}" fill-opacity="0.55"/>'
+    )
+    ends = _shape(mark.shape, x, y, radius, colour, css, untimed) + _shape(
+        mark.shape, end, y, radius, colour, css, untimed
+    )
+    return f'<g class="span">{tip}{bar}{ends}</g>'
+
+
+def _shape(
+    shape: str,
+    x: float,
+    y: float,
+    r: float,
+    colour: str,
+    css: str = "",
+    hollow: bool = False,
+) -> str:
     cls = f' class="{css}"' if css else ""
+    paint = (
+        f'fill="#ffffff" stroke="{colour}" stroke-width="1.5" stroke-dasharray="2 1"'
+        if hollow
+        else f'fill="{colour}"'
+    )
     if shape == "rendezvous":
-        return f'<circle{cls} cx="{x:.1f}" cy="{y:.1f}" r="{r:.1f}" fill="{colour}"/>'
+        return f'<circle{cls} cx="{x:.1f}" cy="{y:.1f}" r="{r:.1f}" {paint}/>'
     if shape == "agent":
         return (
             f'<rect{cls} x="{x - r:.1f}" y="{y - r:.1f}" width="{2 * r:.1f}" '
-            f'height="{2 * r:.1f}" fill="{colour}"/>'
+            f'height="{2 * r:.1f}" {paint}/>'
         )
     d = r * 1.3
     return (
         f'<path{cls} d="M{x:.1f} {y - d:.1f}L{x + d:.1f} {y:.1f}L{x:.1f} {y + d:.1f}'
-        f'L{x - d:.1f} {y:.1f}Z" fill="{colour}"/>'
+        f'L{x - d:.1f} {y:.1f}Z" {paint}/>'
     )
 
 
@@ -438,24 +633,11 @@ def _legend(x: float, y: float) -> list[str]:
 
 
 def _axis(timeline: Timeline) -> tuple[Callable[[_Mark], float], list[tuple[float, str]], str]:
-    """Where each mark goes (0 to 1), the ticks, and the axis title."""
+    """Where each mark goes (0 to 1), the ticks, and the axis title, in log order (untimed).
+
+    A timed log has its own axis: :func:`_time_axis`.
+    """
     count = timeline.count
-    if timeline.timed:
-        times = [mark.time for lane in timeline.lanes for mark in lane.marks]
-        first, last = min(times), max(times)
-        span = max(last - first, 1)
-
-        # Integers throughout: timestamps may have hundreds of digits, past what a float holds;
-        # a quotient of integers in [0, 1] is exact, and never overflows.
-        def x_of(mark: _Mark) -> float:
-            return 0.5 if last == first else (mark.time - first) / span
-
-        factor, power = _nice_int(span, 6)
-        step = factor * 10**power
-        ticks = [(0.0, "0 s")]
-        for multiple in range(1, span // step + 1):  # At most 6 to 12 ticks, whatever the span.
-            ticks.append((multiple * step / span, _seconds(multiple * factor, power)))
-        return x_of, ticks, "seconds since the first event (timestamps in milliseconds)"
 
     def x_of_order(mark: _Mark) -> float:
         return 0.5 if count <= 1 else mark.order / (count - 1)
@@ -469,30 +651,45 @@ def _axis(timeline: Timeline) -> tuple[Callable[[_Mark], float], list[tuple[floa
     return x_of_order, ticks, "events in the order of the log (no timestamps)"
 
 
-def _nice_int(span: int, parts: int) -> tuple[int, int]:
-    """A round step of about *span* / *parts*, as ``(factor, power)``: factor 1, 2 or 5 times
-    ``10 ** power``; in integers, however large *span* is."""
-    raw = max(span // parts, 1)
-    power = len(str(raw)) - 1 if raw.bit_length() < 10_000 else int(raw.bit_length() * 0.30103)
-    while 10**power > raw:
-        power -= 1
-    while 10 ** (power + 1) <= raw:
-        power += 1
-    for factor in (1, 2, 5):
-        if raw <= factor * 10**power:
-            return factor, power
-    return 1, power + 1
+def _time_axis(
+    timeline: Timeline,
+) -> tuple[Callable[[_Mark], float], Callable[[_Mark], float], list[tuple[float, str]], str]:
+    """On a time axis: where each mark starts and ends (0 to 1), the ticks, the axis title."""
+    first, last = timeline.time_range()
+    first = first or 0
+    span = max((last or 0) - first, 1)
+    lone = last == first
+
+    def start(mark: _Mark) -> float:
+        return 0.5 if lone or mark.time is None else (mark.time - first) / span
+
+    def end(mark: _Mark) -> float:
+        return 0.5 if lone or mark.end is None else (mark.end - first) / span
+
+    seconds = span / SECOND
+    unit, size = ("s", 1.0) if seconds < 600 else ("min", 60.0)
+    if seconds >= 36000:
+        unit, size = "h", 3600.0
+    step = _nice(seconds / size / 6) * size  # in seconds; at most about 12 ticks.
+    ticks = [
+        (number * step / seconds, f"{number * step / size:g} {unit}")
+        for number in range(int(seconds / step * 1.0001) + 1)
+    ]
+    if lone:
+        ticks = [(0.5, f"0 {unit}")]
+    words = {"s": "seconds", "min": "minutes", "h": "hours"}[unit]
+    return start, end, ticks, f"{words} from the first event, {_in_words(first)}"
 
 
-def _seconds(count: int, power: int) -> str:
-    """``count * 10 ** power`` milliseconds in seconds, short: ``1.5 s``, ``2e+300 s``."""
-    exponent = power - 3
-    if -3 <= exponent <= 12:
-        return f"{count * 10.0**exponent:g} s"
-    digits = str(count)
-    exponent += len(digits) - 1
-    mantissa = digits[0] + ("." + digits[1:].rstrip("0") if digits[1:].rstrip("0") else "")
-    return f"{mantissa}e{exponent:+d} s"
+_MONTHS: tuple[str, ...] = ("January", "February", "March", "April", "May", "June", "July")
+_MONTHS += ("August", "September", "October", "November", "December")
+
+
+def _in_words(time: int) -> str:
+    """A time in UTC, in words: ``25 November 2026, 10:00:00.123 UTC``."""
+    date, clock = format_time(time).split("T")  # 2026-11-25T10:00:00.123Z; any year
+    year, month, day = date.rsplit("-", 2)
+    return f"{int(day)} {_MONTHS[int(month) - 1]} {year}, {clock[:-1]} UTC"
 
 
 def _nice(raw: float) -> float:

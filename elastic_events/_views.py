@@ -12,9 +12,11 @@ from dataclasses import dataclass, field
 
 from elastic_events._logs import LogLine
 from elastic_events._model import Event, EventSource, RdzvEvent
+from elastic_events._times import format_time
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
+    import datetime
     from typing import Any
 
 # The states of a failure, documented at the public face (elastic_events.FAILURE_STATES).
@@ -138,17 +140,29 @@ def _run_id(event: Event | RdzvEvent) -> object:
 class EventFilter:
     """A test that the lines of a log pass when their event matches every filter given.
 
-    ``elastic-events show --name --source --state --run-id``, ``timeline`` and the directives'
-    options of the same names are this filter.
+    ``elastic-events show --name --source --state --run-id --since --until``, ``timeline`` and
+    the directives' options of the same names are this filter.
 
     Args:
         name: A glob the event name must match (``*``, ``?``, ``[...]``).
         source: ``AGENT`` or ``WORKER``, in any case: agent or worker events of that source only.
         state: The state the event reports (:func:`event_state`), in any case.
         run_id: The run (rendezvous) id.
+        since: Lines from this time on (:attr:`LogLine.time <elastic_events.LogLine.time>`):
+            an ISO 8601 instant (without a zone, in *zone*), or a duration such as ``10m``
+            counted from the first timed line of the log.
+        until: Lines up to this time, inclusive: an instant, or a duration counted back from
+            the last timed line of the log; the last line's time must then be given by
+            :meth:`anchored`.
+        zone: The zone of instants written without one; UTC by default.
+
+    A line without a time passes *since* and *until* as the timed line before it did (before
+    any timed line: when there is no *since*), so untimed lines stay with their neighbours.
+    A filter with *since* or *until* remembers the lines it has seen: use one per log.
 
     Raises:
-        ValueError: *source* is not an event source.
+        ValueError: *source* is not an event source, or *since* or *until* is neither an
+            instant nor a duration.
 
     Example:
         >>> from elastic_events import EventFilter, EventLog
@@ -159,15 +173,32 @@ class EventFilter:
         ... ])
         >>> [line.number for line in lines if failed(line)]
         [1]
+        >>> late = EventFilter(since="1m")
+        >>> lines = EventLog([
+        ...     '2026-11-25T10:00:00Z {"name": "start", "source": "AGENT"}',
+        ...     '2026-11-25T10:00:30Z {"name": "step", "source": "AGENT"}',
+        ...     '2026-11-25T10:01:00Z {"name": "stop", "source": "AGENT"}',
+        ... ])
+        >>> [line.event.name for line in lines if late(line)]
+        ['stop']
 
     .. versionadded:: 0.1
+    .. versionchanged:: 0.3 *since*, *until* and *zone*.
     """
 
     name: str | None = None
     source: str | None = None
     state: str | None = None
     run_id: str | None = None
+    since: str | None = None
+    until: str | None = None
+    zone: datetime.tzinfo | None = field(default=None, repr=False)
     _pattern: re.Pattern[str] | None = field(init=False, repr=False, compare=False, default=None)
+    # since and until as (nanoseconds, relative); what was seen: [first time, last line kept].
+    _bounds: tuple[tuple[int, bool] | None, tuple[int, bool] | None] = field(
+        init=False, repr=False, compare=False, default=(None, None)
+    )
+    _seen: list[Any] = field(init=False, repr=False, compare=False, default_factory=list)
 
     def __post_init__(self) -> None:
         if self.source is not None and self.source.upper() not in EventSource.__members__:
@@ -177,11 +208,75 @@ class EventFilter:
             import fnmatch  # Only where a name is filtered: it costs an import at start-up.
 
             object.__setattr__(self, "_pattern", re.compile(fnmatch.translate(self.name)))
+        if self.since is not None or self.until is not None:
+            from elastic_events._times import parse_bound
+
+            bounds = tuple(
+                None if text is None else parse_bound(text, self.zone)
+                for text in (self.since, self.until)
+            )
+            object.__setattr__(self, "_bounds", bounds)
+            self._seen[:] = [None, self.since is None]
+
+    @property
+    def relative_until(self) -> bool:
+        """Whether *until* is a duration, counted from a last time that :meth:`anchored` gives."""
+        return self._bounds[1] is not None and self._bounds[1][1]
+
+    def anchored(self, first: int | None, last: int | None) -> EventFilter:
+        """This filter with its durations counted from the first and last times of a log.
+
+        Args:
+            first: The time of the first timed line, in nanoseconds since the epoch.
+            last: The time of the last timed line.
+
+        Example:
+            >>> from elastic_events import EventFilter, EventLog
+            >>> lines = list(EventLog([
+            ...     '2026-11-25T10:00:00Z {"name": "start", "source": "AGENT"}',
+            ...     '2026-11-25T10:05:00Z {"name": "stop", "source": "AGENT"}',
+            ... ]))
+            >>> keep = EventFilter(until="1m").anchored(lines[0].time, lines[-1].time)
+            >>> [line.event.name for line in lines if keep(line)]
+            ['start']
+        """
+        copy = EventFilter(
+            self.name, self.source, self.state, self.run_id, self.since, self.until, self.zone
+        )
+        since, until = copy._bounds
+        if since is not None and since[1] and first is not None:
+            since = (first + since[0], False)
+        if until is not None and until[1] and last is not None:
+            until = (last - until[0], False)
+        object.__setattr__(copy, "_bounds", (since, until))
+        return copy
+
+    def _in_time(self, time: int | None) -> bool:
+        seen = self._seen
+        if time is None:
+            return bool(seen[1])
+        since, until = self._bounds
+        if seen[0] is None:
+            seen[0] = time
+        keep = True
+        if since is not None:
+            keep = time >= (seen[0] + since[0] if since[1] else since[0])
+        if keep and until is not None:
+            if until[1]:
+                raise ValueError(
+                    f"until={self.until!r} is a duration from the last time of the log: "
+                    "give that time with EventFilter.anchored()"
+                )
+            keep = time <= until[0]
+        seen[1] = keep
+        return keep
 
     def __call__(self, line: LogLine) -> bool:
         """Whether *line* holds an event that matches every filter given."""
         event = line.event
         if event is None:
+            return False
+        if self._seen and not self._in_time(line.time):
             return False
         if self._pattern is not None and self._pattern.match(event.name) is None:
             return False
@@ -225,7 +320,8 @@ def table_row(line: LogLine) -> dict[str, str]:
     """The cells of the row of an event line in a table, by column (see :data:`TABLE_COLUMNS`).
 
     Every cell is one line of plain text: control characters are shown as escapes. ``TIME`` is
-    ``""`` for torchelastic's timestamp 0.
+    the line's time (:attr:`LogLine.time <elastic_events.LogLine.time>`) in UTC, ISO 8601 to the
+    millisecond; ``""`` when the line has none.
 
     Raises:
         ValueError: *line* holds no event (it is a bad line).
@@ -253,11 +349,14 @@ def table_row(line: LogLine) -> dict[str, str]:
         details = f"run_id={event.run_id} {details}"
     else:
         time, kind = _time(event.timestamp), event.source.name
-        details = " ".join(
-            f"{key}={_fit(str(value), 60)}"
+        details = " ".join([
+            f"{key}={text if len(text) <= 60 else _fit(text, 60)}"
             for key, value in event.metadata.items()
             if value is not None and key not in _NOT_DETAILS
-        )
+            for text in (value if type(value) is str else str(value),)
+        ])  # fmt: skip
+    if line.time is not None:
+        time = format_time(line.time)
     host = node.host or "?"
     return {
         "LINE": str(line.number),
@@ -273,13 +372,7 @@ def _time(timestamp: int) -> str:
     """A timestamp in milliseconds since the epoch as UTC; nothing for torchelastic's 0."""
     if timestamp == 0:
         return ""
-    import datetime  # Only for logs with times: it costs an import at start-up.
-
-    try:
-        when = datetime.datetime.fromtimestamp(timestamp / 1000, tz=datetime.timezone.utc)
-    except (OverflowError, OSError, ValueError):
-        return str(timestamp)
-    return when.strftime("%Y-%m-%d %H:%M:%S.%f")[:-3] + "Z"
+    return format_time(timestamp * 1_000_000)
 
 
 def visible_text(text: str, lines: bool = False) -> str:

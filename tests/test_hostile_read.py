@@ -675,7 +675,7 @@ def test_show_keeps_a_time_that_comes_after_the_rows_that_sized_the_table(
     log.write_bytes((GOOD + b"\n") * 1500 + event_line("1718020801000") + b"\n")
     out = run("show", log)[1].splitlines()
     assert "TIME" not in out[0]
-    assert out[-1].endswith("time=2024-06-10 12:00:01.000Z")
+    assert out[-1].endswith("time=2024-06-10T12:00:01.000Z")
 
 
 # 9. One policy for duplicate keys and constants

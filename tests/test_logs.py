@@ -58,7 +58,7 @@ def test_every_sample_line_reads_as_the_event_deserialize_gives() -> None:
 def test_event_json_at_the_end_of_a_log_line_is_read_from_its_first_brace() -> None:
     line = b"2024-06-10 12:00:01,123 INFO torchelastic-events-null: " + EVENT + b"\n"
     (read,) = EventLog([line])
-    assert read == LogLine(1, Event("started", EventSource.AGENT), "")
+    assert read == LogLine(1, Event("started", EventSource.AGENT), "", 1_718_020_801_123_000_000)
 
 
 def test_lines_without_a_brace_are_counted_as_other_lines_and_skipped() -> None:

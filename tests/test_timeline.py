@@ -224,7 +224,7 @@ def test_with_timestamps_on_every_event_the_x_axis_is_time() -> None:
     labels = texts(axis)
     assert labels[0] == "0 s"
     assert "30 s" in labels
-    assert labels[-1] == "seconds since the first event (timestamps in milliseconds)"
+    assert labels[-1] == "seconds from the first event, 10 June 2024, 06:13:20.000 UTC"
 
 
 def test_an_empty_log_draws_an_empty_but_valid_timeline() -> None:

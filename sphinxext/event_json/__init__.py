@@ -45,7 +45,8 @@ and :func:`setup` calls the ``setup_<feature>()`` of each:
     when it starts with ``/``) as a table with the columns of ``elastic-events show``, read and
     checked by :class:`elastic_events.EventLog`. Options: ``:caption:``, ``:name:``,
     ``:limit: n``, ``:tracebacks:`` (the traceback of each event shown that has one), and the
-    filters ``:event-name: glob``, ``:source:``, ``:state:``, ``:run-id:`` of
+    filters ``:event-name: glob``, ``:source:``, ``:state:``, ``:run-id:``, ``:since:``,
+    ``:until:`` of
     :class:`elastic_events.EventFilter`.
 
 ``event-timeline`` (:mod:`._timelines`)

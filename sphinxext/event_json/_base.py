@@ -133,6 +133,13 @@ def state_option(argument: str | None) -> str:
     return value
 
 
+def time_option(argument: str | None) -> str:
+    """The value of a ``:since:`` or ``:until:`` option: an ISO 8601 instant or a duration."""
+    value = (argument or "").strip()
+    EventFilter(since=value)  # Raises ValueError, saying what is allowed.
+    return value
+
+
 #: The options of every directive that shows a block: a caption and a reference target.
 BLOCK_OPTIONS: OptionSpec = {
     "caption": directives.unchanged_required,
@@ -147,6 +154,9 @@ FILTER_OPTIONS: OptionSpec = {
     "run-id": directives.unchanged_required,
 }
 
+#: The options of the directives that show a log: the lines from or up to a time.
+TIME_OPTIONS: OptionSpec = {"since": time_option, "until": time_option}
+
 
 def filter_of(options: dict[str, str]) -> EventFilter:
     """The :class:`~elastic_events.EventFilter` that a directive's filter options make."""
@@ -155,6 +165,8 @@ def filter_of(options: dict[str, str]) -> EventFilter:
         source=options.get("source"),
         state=options.get("state"),
         run_id=options.get("run-id"),
+        since=options.get("since"),
+        until=options.get("until"),
     )
 
 
@@ -170,7 +182,7 @@ class LogDirective(EventDirective):
     required_arguments = 1
     final_argument_whitespace = True
     has_content = False
-    option_spec: ClassVar[OptionSpec] = dict(FILTER_OPTIONS)
+    option_spec: ClassVar[OptionSpec] = {**FILTER_OPTIONS, **TIME_OPTIONS}
 
     def read(self) -> list[LogLine] | None:
         """The lines of the log that pass the filters; ``None`` (warned) if it cannot be read.
@@ -181,19 +193,20 @@ class LogDirective(EventDirective):
         relative, absolute = self.env.relfn2path(argument, self.env.docname)
         self.env.note_dependency(relative)
         keep = filter_of(self.options)
-        kept, bad = [], []
+        good: list[LogLine] = []
+        bad: list[LogLine] = []
         try:
             with open(absolute, "rb") as stream:
                 for line in EventLog(stream):
-                    if line.event is None:
-                        bad.append(line)
-                    elif keep(line):
-                        kept.append(line)
+                    (good if line.event is not None else bad).append(line)
         except OSError as error:
             self.warn(f"cannot read {argument!r}: {error.strerror or error}", "file")
             return None
         self.report(bad, absolute)
-        return kept
+        times = [line.time for line in good if line.time is not None]
+        if times:  # Durations count from the log's first and last times, never from now.
+            keep = keep.anchored(times[0], times[-1])
+        return [line for line in good if keep(line)]
 
     def report(self, bad: list[LogLine], path: str) -> None:
         reported = self.env.temp_data.setdefault(_REPORTED, set())

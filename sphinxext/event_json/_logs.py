@@ -9,7 +9,7 @@ from docutils.parsers.rst import directives  # type: ignore[import-untyped,unuse
 
 from elastic_events import TABLE_COLUMNS, EventLog, event_traceback, table_row, visible_text
 
-from ._base import BLOCK_OPTIONS, FILTER_OPTIONS, LogDirective
+from ._base import BLOCK_OPTIONS, FILTER_OPTIONS, TIME_OPTIONS, LogDirective
 
 if TYPE_CHECKING:
     from sphinx.application import Sphinx
@@ -18,7 +18,7 @@ if TYPE_CHECKING:
     from elastic_events import LogLine
 
 #: Relative widths of the columns; the details take the rest.
-_WIDTHS = {"LINE": 6, "TIME": 16, "SOURCE/STATE": 10, "NAME": 26, "NODE": 14, "DETAILS": 40}
+_WIDTHS = {"LINE": 6, "TIME": 24, "SOURCE/STATE": 10, "NAME": 26, "NODE": 14, "DETAILS": 40}
 
 
 class EventLogDirective(LogDirective):
@@ -27,6 +27,7 @@ class EventLogDirective(LogDirective):
     option_spec: ClassVar[OptionSpec] = {
         **BLOCK_OPTIONS,
         **FILTER_OPTIONS,
+        **TIME_OPTIONS,
         "limit": directives.positive_int,
         "tracebacks": directives.flag,
     }

@@ -12,7 +12,7 @@ from sphinx.transforms.post_transforms import SphinxPostTransform
 
 from elastic_events import EventLog, Timeline
 
-from ._base import FILTER_OPTIONS, LogDirective
+from ._base import FILTER_OPTIONS, TIME_OPTIONS, LogDirective
 
 if TYPE_CHECKING:
     from sphinx.application import Sphinx
@@ -35,6 +35,7 @@ class EventTimelineDirective(LogDirective):
         "title": directives.unchanged_required,
         "name": directives.unchanged,
         **FILTER_OPTIONS,
+        **TIME_OPTIONS,
     }
 
     def run(self) -> list[nodes.Node]:

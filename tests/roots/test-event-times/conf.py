@@ -1,0 +1,2 @@
+extensions = ["sphinxext.event_json"]
+exclude_patterns = ["_build"]
