@@ -191,7 +191,8 @@ class EventLog:
     def _read(self, build: bool) -> Generator[LogLine, None, None]:
         # The hot loop of `elastic-events validate`: keep it lean, one pass over the line.
         loads, classify, validate = _wire._decode_text, _wire.classify, _wire.validate
-        plain, decode, classes, zone = _wire.plain_event, _wire.decode, CLASSES, self.zone
+        plain, built, decode = _wire.plain_event, _wire.plain_built, _wire.decode
+        classes, zone = CLASSES, self.zone
         events = bad = other = 0
         try:
             for number, line in enumerate(self._source(), 1):
@@ -224,9 +225,9 @@ class EventLog:
                         if cls is None:
                             raise InvalidEventError(_neither(data))
                         validate(cls, data)
-                    else:
-                        cls, data = found
-                    event: Event | RdzvEvent | None = decode(cls, data) if build else None
+                        event: Event | RdzvEvent | None = decode(cls, data) if build else None
+                    else:  # Checked already: built as it is.
+                        event = built(*found) if build else None
                     events += 1
                     if event is not None:
                         yield LogLine(number, event, "", line_time(event, line, start, zone))

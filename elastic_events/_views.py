@@ -103,11 +103,18 @@ def event_node(event: Event | RdzvEvent) -> Node:
     """
     if isinstance(event, RdzvEvent):
         return Node(event.hostname, event.local_id, event.rank)
-    host = event.metadata.get("hostname")
-    rank = event.metadata.get("group_rank")
-    return Node(
+    host, rank = _host_and_rank(event.metadata)
+    return Node(host, None, rank)
+
+
+def _host_and_rank(metadata: dict[str, Any]) -> tuple[str, int | None]:
+    """The host (``""`` when none) and node rank of an agent or worker event, by its metadata.
+
+    What :func:`event_node` says, without a Node: ``table_row`` needs only these, per line.
+    """
+    host, rank = metadata.get("hostname"), metadata.get("group_rank")
+    return (
         host if isinstance(host, str) else "",
-        None,
         rank if isinstance(rank, int) and not isinstance(rank, bool) else None,
     )
 
@@ -339,8 +346,8 @@ def table_row(line: LogLine) -> dict[str, str]:
     event = line.event
     if event is None:
         raise ValueError(f"line {line.number} holds no event: {line.error}")
-    node = event_node(event)
     if isinstance(event, RdzvEvent):
+        host, rank = event.hostname, event.rank
         time, kind = "", event.node_state.name
         details = event.message
         if event.error_trace:
@@ -348,6 +355,7 @@ def table_row(line: LogLine) -> dict[str, str]:
             details += f" [{lines[-1].strip() if lines else ''}]"
         details = f"run_id={event.run_id} {details}"
     else:
+        host, rank = _host_and_rank(event.metadata)
         time, kind = _time(event.timestamp), event.source.name
         details = " ".join([
             f"{key}={text if len(text) <= 60 else _fit(text, 60)}"
@@ -357,13 +365,13 @@ def table_row(line: LogLine) -> dict[str, str]:
         ])  # fmt: skip
     if line.time is not None:
         time = format_time(line.time)
-    host = node.host or "?"
+    host = host or "?"
     return {
         "LINE": str(line.number),
         "TIME": time,
         "SOURCE/STATE": kind,
         "NAME": _clean(event.name),
-        "NODE": _clean(host if node.rank is None else f"{host} rank {node.rank}"),
+        "NODE": _clean(host if rank is None else f"{host} rank {rank}"),
         "DETAILS": _fit(_clean(details), 400),
     }
 
@@ -401,6 +409,8 @@ def visible_text(text: str, lines: bool = False) -> str:
 
     .. versionadded:: 0.1
     """
+    if text.isascii() and text.isprintable():  # Most text: nothing to escape, said in C.
+        return text
     return (_SHOWN_IN_LINES if lines else _CONTROL).sub(_escaped, text)
 
 

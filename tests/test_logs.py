@@ -253,6 +253,21 @@ def test_the_fast_path_reads_a_serialized_event_as_it_is(event: Event | RdzvEven
     assert fast is None or fast == (type(event), json.loads(event.serialize()))
 
 
+@given(st.sampled_from(CLASSES).flatmap(strategies.ordered_documents))
+def test_the_fast_build_makes_the_event_decode_makes(text: str) -> None:
+    fast = _wire.plain_event(text, CLASSES)
+    if fast is not None:
+        cls, data = fast
+        expected = _wire.decode(cls, dict(data))
+        built = _wire.plain_built(cls, data)
+        assert type(built) is cls
+        assert list(built.__dict__.items()) == list(expected.__dict__.items())
+        assert [type(value) for value in vars(built).values()] == [
+            type(value) for value in vars(expected).values()
+        ]
+        assert built.serialize() == expected.serialize()
+
+
 def test_the_fast_path_takes_every_line_torch_writes() -> None:
     for line in SAMPLE_LINES:
         text = line.decode()
