@@ -449,20 +449,20 @@ def _write_rows(rows: Iterator[dict[str, str]], out: TextIO, several: bool = Fal
     padded = [(column, widths[column]) for column in columns if column not in ("LINE", "DETAILS")]
     line_width = widths["LINE"]
     put = out.write
+    # Most rows are ASCII and fit their columns: one format call lays out their padded cells,
+    # and its length says that they fit. Any other row is laid out cell by cell (cut to the
+    # column, wide characters counted as two). LINE is never cut.
+    layout = "".join(f"  {{{column}:<{width}}}" for column, width in padded)
+    layout_width = sum(2 + width for _, width in padded)
+    lay_out = layout.format_map
 
     def write(row: dict[str, str]) -> None:
         if not timed and row.get("TIME"):  # A time after the rows that sized the table: not lost.
             row = {**row, "DETAILS": f"time={row['TIME']} {row['DETAILS']}".rstrip()}
-        cells = [row["LINE"].rjust(line_width)]
-        for column, width in padded:
-            value = row[column]
-            cells.append(
-                value.ljust(width)
-                if value.isascii() and len(value) <= width
-                else _fit_width(value, width)[0]
-            )
-        cells.append(row["DETAILS"])
-        put("  ".join(cells).rstrip() + "\n")
+        cells = lay_out(row)
+        if len(cells) != layout_width or not cells.isascii():
+            cells = "".join([f"  {_fit_width(row[column], width)[0]}" for column, width in padded])
+        put(f"{row['LINE'].rjust(line_width)}{cells}  {row['DETAILS']}".rstrip() + "\n")
 
     write({column: column for column in columns})
     for row in first:

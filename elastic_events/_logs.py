@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from elastic_events import _wire
 from elastic_events._errors import InvalidEventError
 from elastic_events._model import Event, RdzvEvent
-from elastic_events._times import line_time
+from elastic_events._times import line_timer
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -192,7 +192,7 @@ class EventLog:
         # The hot loop of `elastic-events validate`: keep it lean, one pass over the line.
         loads, classify, validate = _wire._decode_text, _wire.classify, _wire.validate
         plain, built, decode = _wire.plain_event, _wire.plain_built, _wire.decode
-        classes, zone = CLASSES, self.zone
+        classes, line_time = CLASSES, line_timer(self.zone)
         events = bad = other = 0
         try:
             for number, line in enumerate(self._source(), 1):
@@ -230,7 +230,7 @@ class EventLog:
                         event = built(*found) if build else None
                     events += 1
                     if event is not None:
-                        yield LogLine(number, event, "", line_time(event, line, start, zone))
+                        yield LogLine(number, event, "", line_time(event, line, start))
                 except InvalidEventError as error:
                     bad += 1
                     yield LogLine(number, None, _problem(line, start, text, error))

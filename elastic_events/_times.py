@@ -20,6 +20,7 @@ from elastic_events._model import Event
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     import datetime
+    from collections.abc import Callable
 
     from elastic_events._model import RdzvEvent
 else:
@@ -59,10 +60,9 @@ def _days(year: int, month: int, day: int) -> int:
     return era * 146097 + of_era_days - 719468
 
 
-# Seconds since the epoch (UTC) of the wall-clock times and zones last read, by zone: lines
-# of one second, or of one minute, share them. ``None`` for an impossible time.
-_CACHES: dict[datetime.tzinfo | None, dict[bytes, int | None]] = {None: {}}
 _MISS = -(1 << 64)
+# The shortest text that holds a time: YYYY-MM-DD HH:MM:SS.
+_SHORTEST = 19
 
 
 def _seconds(wall: bytes, offset: bytes | None, zone: datetime.tzinfo | None) -> int | None:
@@ -120,25 +120,42 @@ def prefix_time(prefix: bytes | str, zone: datetime.tzinfo | None = None) -> int
     """
     if isinstance(prefix, str):
         prefix = prefix.encode("utf-8", "replace")
-    match = _PREFIX.search(prefix)
-    if match is None:
-        return None
-    wall, fraction, offset = match.groups()
-    cache = _CACHES.get(zone)
-    if cache is None:
-        cache = _CACHES[zone] = {}
-    key = wall if offset is None else wall + offset
-    seconds = cache.get(key, _MISS)
-    if seconds == _MISS:
-        seconds = _seconds(wall, offset, zone)
-        if len(cache) >= 4096:
-            cache.clear()
-        cache[key] = seconds
-    if seconds is None:
-        return None
-    if fraction is None:
-        return seconds * SECOND
-    return seconds * SECOND + int(fraction) * _PADDING[len(fraction)]
+    return _reader(zone)(prefix)
+
+
+# The prefix readers, by zone: each keeps the seconds since the epoch (UTC) of the wall-clock
+# times and offsets it last read, so that lines of one second, or of one minute, share them.
+_READERS: dict[datetime.tzinfo | None, Callable[[bytes], int | None]] = {}
+
+
+def _reader(zone: datetime.tzinfo | None) -> Callable[[bytes], int | None]:
+    """The reader of prefixes (bytes) in *zone*: made once per zone, it runs once per line."""
+    found = _READERS.get(zone)
+    if found is not None:
+        return found
+    cache: dict[bytes, int | None] = {}
+    search = _PREFIX.search
+
+    def read(prefix: bytes) -> int | None:
+        match = search(prefix)
+        if match is None:
+            return None
+        wall, fraction, offset = match.groups()
+        key = wall if offset is None else wall + offset
+        seconds = cache.get(key, _MISS)
+        if seconds == _MISS:
+            seconds = _seconds(wall, offset, zone)
+            if len(cache) >= 4096:
+                cache.clear()
+            cache[key] = seconds
+        if seconds is None:
+            return None
+        if fraction is None:
+            return seconds * SECOND
+        return seconds * SECOND + int(fraction) * _PADDING[len(fraction)]
+
+    _READERS[zone] = read
+    return read
 
 
 def _zone_offset(zone: datetime.tzinfo, wall: int) -> int:
@@ -156,23 +173,35 @@ def _zone_offset(zone: datetime.tzinfo, wall: int) -> int:
     return int(found.total_seconds()) if found is not None else 0
 
 
-def line_time(
-    event: Event | RdzvEvent, line: bytes | str, start: int, zone: datetime.tzinfo | None
-) -> int | None:
-    """The time of an event's line: the event's own non-zero ``timestamp``, else its prefix's.
+def line_timer(
+    zone: datetime.tzinfo | None,
+) -> Callable[[Event | RdzvEvent, bytes | str, int], int | None]:
+    """What tells the time of an event's line: the event's own non-zero ``timestamp``, else
+    the time before the event on its line, read in *zone*. One a log; it runs once per line.
 
-    *start* is where the event's JSON starts in *line*.
+    The function made takes the event, the line, and where the event's JSON starts in it.
 
     Example:
         >>> from elastic_events import Event
-        >>> line_time(Event("x", "AGENT", timestamp=1_700_000_000_000), "", 0, None)
+        >>> line_time = line_timer(None)
+        >>> line_time(Event("x", "AGENT", timestamp=1_700_000_000_000), "", 0)
         1700000000000000000
-        >>> line_time(Event("x", "AGENT"), "1970-01-01T00:00:01Z {}", 21, None)
+        >>> line_time(Event("x", "AGENT"), "1970-01-01T00:00:01Z {}", 21)
         1000000000
     """
-    if type(event) is Event and event.timestamp:
-        return event.timestamp * 1_000_000
-    return prefix_time(line[:start], zone) if start > 9 else None
+    read = _reader(zone)
+
+    def line_time(event: Event | RdzvEvent, line: bytes | str, start: int) -> int | None:
+        if type(event) is Event and event.timestamp:
+            return event.timestamp * 1_000_000
+        if start < _SHORTEST:
+            return None
+        prefix = line[:start]
+        if isinstance(prefix, str):
+            prefix = prefix.encode("utf-8", "replace")
+        return read(prefix)
+
+    return line_time
 
 
 _OFFSET = re.compile(r"(?:UTC)?([+-])([0-9]{2}):?([0-9]{2})?")
@@ -292,10 +321,11 @@ def format_time(nanos: int) -> str:
         minute, second = divmod(of_hour, 60)
         text = f"{year:04d}-{month:02d}-{day:02d}T{hour:02d}:{minute:02d}:{second:02d}."
         _LAST = last = (seconds, text)
-    return f"{last[1]}{rest // 1_000_000:03d}Z"
+    return last[1] + _MILLISECONDS[rest // 1_000_000]
 
 
 _LAST: tuple[int | None, str] = (None, "")
+_MILLISECONDS = tuple(f"{count:03d}Z" for count in range(1000))
 
 
 def _civil(days: int) -> tuple[int, int, int]:

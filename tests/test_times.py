@@ -277,10 +277,12 @@ def test_validate_never_reads_times(monkeypatch: pytest.MonkeyPatch) -> None:
     def fail(*_: object) -> None:
         raise AssertionError("problems() parsed a time")
 
-    monkeypatch.setattr(_logs, "line_time", fail)
+    monkeypatch.setattr(_logs, "line_timer", lambda zone: fail)
     log = EventLog([kubectl(1, worker(0, "START"))])
     assert list(log.problems()) == []
     assert log.events == 1
+    with pytest.raises(AssertionError, match="parsed a time"):
+        list(EventLog([kubectl(1, worker(0, "START"))]))  # Where times are read, it fails.
 
 
 # show: the time column, the order, --json, --since, --until
