@@ -15,6 +15,8 @@ import logging
 import os
 import re
 import sys
+import threading
+from collections.abc import Callable
 from pathlib import Path
 from unittest import mock
 
@@ -625,3 +627,34 @@ def test_closing_the_file_handler_also_unregisters_it_from_logging(tmp_path: Pat
     assert named["events-file"] is handler
     handler.close()
     assert "events-file" not in named
+
+
+def _in_a_thread(work: Callable[[], object], seconds: float) -> threading.Thread:
+    """Start ``work`` in another thread and give it ``seconds`` to end (is_alive(): it did not)."""
+    thread = threading.Thread(target=work, daemon=True)
+    thread.start()
+    thread.join(seconds)
+    return thread
+
+
+def test_closing_the_file_handler_frees_its_descriptor_and_its_lock(tmp_path: Path) -> None:
+    handler = EventFileHandler(tmp_path / "events.jsonl")
+    descriptor = handler._fd
+    handler.close()
+    with pytest.raises(OSError, match="Bad file descriptor"):
+        os.fstat(descriptor)  # type: ignore[arg-type]
+    taken: list[bool] = []
+    _in_a_thread(lambda: taken.append(handler.lock.acquire(timeout=2)), 5)  # type: ignore[union-attr]
+    assert taken == [True]
+
+
+def test_reopening_the_file_waits_for_the_thread_holding_the_handlers_lock(tmp_path: Path) -> None:
+    path = tmp_path / "events.jsonl"
+    handler = EventFileHandler(path)
+    path.rename(tmp_path / "old")
+    with handler.lock:  # type: ignore[union-attr]  # as close() or another call would hold it
+        emitting = _in_a_thread(lambda: handler.emit(logging.makeLogRecord({"msg": EVENT})), 0.5)
+        assert emitting.is_alive()
+    emitting.join()
+    handler.close()
+    assert path.read_text() == EVENT.serialize() + "\n"

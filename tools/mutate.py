@@ -3,8 +3,10 @@
 Each mutant is one small change to one module, made on its syntax tree: a comparison, boolean
 or arithmetic operator swapped, a constant changed, ``not`` dropped, a statement removed. The
 tests that cover the module run against it (in a copy of the repository, fail-fast, with
-fewer Hypothesis examples); the mutant is killed when they fail or time out. Prints the kill
-rate per module and every survivor.
+fewer Hypothesis examples); the mutant is killed when they fail or time out. Only the tests
+that run the mutated lines run (found once per module by tracing the unmutated run); a mutant
+of a line that runs on import gets them all, and one of a line no test runs survives untried.
+Prints the kill rate per module, the seconds per mutant, and every survivor.
 
     python tools/mutate.py                 # every module of MODULES
     python tools/mutate.py elastic_events/_wire.py --jobs 2
@@ -18,6 +20,7 @@ import argparse
 import ast
 import concurrent.futures
 import copy
+import json
 import os
 import shutil
 import subprocess
@@ -29,25 +32,37 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 
-#: The modules to mutate, and the tests that cover each (fastest first: they fail first).
+#: The modules to mutate, and the pytest arguments that select the tests covering each (fastest
+#: first: they fail first). Left out, as seconds a mutant each: the Sphinx builds of
+#: test_event_log.py, the CLI runs of test_hostile_read.py, and the tests spawning processes
+#: (the threads and the forks of test_concurrency.py stay).
+_SLOW_CONCURRENCY = [
+    "--deselect=tests/test_concurrency.py::test_processes_appending_to_one_file_write_whole_lines",
+    "--deselect=tests/test_concurrency.py::test_processes_appending_lines_of_up_to_50_kb_write_them_whole",
+]
+_RECORDING = [
+    "tests/test_record.py",
+    "tests/test_hostile_record.py",
+    "tests/test_concurrency.py",
+    *_SLOW_CONCURRENCY,
+]
 MODULES: dict[str, list[str]] = {
     "elastic_events/_wire.py": ["tests/test_wire.py", "tests/test_hostile_record.py",
-                                "tests/test_logs.py", "tests/test_event_log.py"],
-    "elastic_events/_record.py": ["tests/test_record.py", "tests/test_hostile_record.py",
-                                  "tests/test_concurrency.py"],
-    "elastic_events/_destinations.py": ["tests/test_record.py", "tests/test_hostile_record.py",
-                                        "tests/test_concurrency.py"],
-    "elastic_events/_logs.py": ["tests/test_logs.py", "tests/test_event_log.py"],
-    "elastic_events/_file_handler.py": ["tests/test_record.py", "tests/test_hostile_record.py",
-                                        "tests/test_concurrency.py"],
+                                "tests/test_logs.py"],
+    "elastic_events/_record.py": _RECORDING,
+    "elastic_events/_destinations.py": _RECORDING,
+    "elastic_events/_logs.py": ["tests/test_logs.py"],
+    "elastic_events/_file_handler.py": _RECORDING,
     "sphinxext/event_json/_content.py": ["tests/test_event_json_parse.py"],
 }  # fmt: skip
 
-#: A mutant's test run may take this many times the unmutated run before it counts as killed
-#: (a mutant that hangs is noticed).
+#: A mutant's test run may take this many times the unmutated run of its tests, and STARTUP
+#: seconds more, before it counts as killed (a mutant that hangs is noticed).
 SLOWDOWN = 3
+STARTUP = 20.0
 
-# Appended to the copy's conftest.py: fewer Hypothesis examples, no example database.
+# Appended to the copy's conftest.py, and chosen by --hypothesis-profile (tests/conftest.py loads
+# a profile of its own): fewer Hypothesis examples, no example database.
 _FAST_HYPOTHESIS = """
 from hypothesis import settings as _settings
 _settings.register_profile("mutate", max_examples=30, database=None, deadline=None)
@@ -94,8 +109,8 @@ def _is_annotation_or_typing(node: ast.AST, parents: dict[int, ast.AST]) -> bool
     return False
 
 
-def mutants(source: str, strings: bool = False) -> Iterator[tuple[int, str, str]]:
-    """Yield (line, description, mutated source) for every mutation of ``source``."""
+def mutants(source: str, strings: bool = False) -> Iterator[tuple[int, int, str, str]]:
+    """Yield (first line, last line, description, mutated source) for every mutation."""
     tree = ast.parse(source)
     docstrings = _docstring_nodes(tree)
     parents = {id(child): node for node in ast.walk(tree) for child in ast.iter_child_nodes(node)}
@@ -131,7 +146,7 @@ def mutants(source: str, strings: bool = False) -> Iterator[tuple[int, str, str]
             text = ast.unparse(ast.fix_missing_locations(mutated_tree))
         except Exception:  # An unprintable tree: not a mutant.
             continue
-        yield node.lineno, description, text  # type: ignore[attr-defined]
+        yield node.lineno, node.end_lineno or node.lineno, description, text  # type: ignore[attr-defined]
 
 
 def _apply(node: ast.AST, how: str, tree: ast.AST) -> str | None:
@@ -187,6 +202,41 @@ def _replace(parent: ast.AST, old: ast.AST, new: ast.AST) -> None:
             value[value.index(old)] = new
 
 
+# A pytest plugin, written into the copy: the lines of $MUTATE_TARGET that each test runs (the
+# key "" holds those run outside any test: on import) and its seconds, as JSON into $MUTATE_LINES.
+_TRACER = """
+import json, os, sys, threading, time
+import pytest
+
+_target, _lines, _seconds, _current = os.environ["MUTATE_TARGET"], {}, {}, [""]
+
+def _line(frame, event, arg):
+    if event == "line":
+        _lines.setdefault(_current[0], set()).add(frame.f_lineno)
+    return _line
+
+def _call(frame, event, arg):
+    return _line if frame.f_code.co_filename == _target else None
+
+sys.settrace(_call)
+threading.settrace(_call)
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_protocol(item, nextitem):
+    _current[0], began = item.nodeid, time.monotonic()
+    try:
+        return (yield)
+    finally:
+        _current[0], _seconds[item.nodeid] = "", time.monotonic() - began
+
+def pytest_unconfigure(config):
+    sys.settrace(None)
+    with open(os.environ["MUTATE_LINES"], "w") as out:
+        lines = {test: sorted(ran) for test, ran in _lines.items()}
+        json.dump({"lines": lines, "seconds": _seconds}, out)
+"""
+
+
 def _copy_repository(into: Path) -> None:
     for name in ("elastic_events", "sphinxext", "tests", "docs", "conftest.py", "pyproject.toml"):
         source = ROOT / name
@@ -196,13 +246,25 @@ def _copy_repository(into: Path) -> None:
             shutil.copy2(source, into / name)
     with (into / "conftest.py").open("a") as conftest:
         conftest.write(_FAST_HYPOTHESIS)
+    (into / "_mutate_tracer.py").write_text(_TRACER)
 
 
-def _run_tests(workdir: Path, module: str, tests: list[str], timeout: float) -> bool:
-    """Whether the tests pass (the mutant survives)."""
-    environment = {**os.environ, "PYTHONPATH": str(workdir), "PYTHONDONTWRITEBYTECODE": "1"}
+def _run_tests(
+    workdir: Path, module: str, tests: list[str], timeout: float, trace: Path | None = None
+) -> bool:
+    """Whether the tests pass (the mutant survives); ``trace``: where the tracer writes."""
+    # Bytecode is cached (pytest's assertion rewriting of the tests and plugins costs seconds a
+    # run otherwise), except the mutated module's: a mutant may have its size and mtime second.
+    for cached in (workdir / module).parent.glob(f"__pycache__/{Path(module).stem}.*"):
+        cached.unlink()
+    environment = {**os.environ, "PYTHONPATH": str(workdir)}
+    environment.pop("PYTHONDONTWRITEBYTECODE", None)
     command = [sys.executable, "-m", "pytest", "-x", "-q", "-p", "no:cacheprovider",
-               "--no-header", "-o", "addopts=--doctest-modules", *tests, module]  # fmt: skip
+               "-p", "no:anyio", "--no-header", "-o", "addopts=--doctest-modules",
+               "--hypothesis-profile=mutate", *tests]  # fmt: skip
+    if trace is not None:
+        command += ["-p", "_mutate_tracer"]
+        environment |= {"MUTATE_TARGET": str(workdir / module), "MUTATE_LINES": str(trace)}
     try:
         result = subprocess.run(command, cwd=workdir, env=environment, capture_output=True,
                                 timeout=timeout, check=False)  # fmt: skip
@@ -214,23 +276,42 @@ def _run_tests(workdir: Path, module: str, tests: list[str], timeout: float) -> 
 
 
 _NO_LIMIT = 3600.0
-_timeouts: dict[str, float] = {}
+#: Per module: the tests (pytest node IDs, in the order they ran) and the lines each ran.
+_covering: dict[str, dict[str, set[int]]] = {}
+#: The seconds of each test in the unmutated (traced) run.
+_seconds: dict[str, float] = {}
 
 
-def _try(job: tuple[str, int, str, str], slots: list[Path]) -> tuple[str, int, str, bool]:
-    module, line, description, text = job
+def _tests_of(module: str, first: int, last: int) -> list[str]:
+    """The tests that run any line from ``first`` to ``last``: all of them for import lines."""
+    lines = set(range(first, last + 1))
+    covering = _covering[module]
+    if lines & covering.get("", set()):
+        return [test for test in covering if test]
+    return [test for test, ran in covering.items() if test and lines & ran]
+
+
+def _try(
+    job: tuple[str, int, int, str, str], slots: list[Path]
+) -> tuple[str, int, str, bool, float]:
+    module, line, last, description, text = job
+    began = time.monotonic()
+    tests = _tests_of(module, line, last)
+    if not tests:  # No test runs the line: the mutant survives untried.
+        return module, line, description + " (no test runs it)", True, 0.0
     workdir = slots.pop()
     try:
         target = workdir / module
         original = target.read_text()
         target.write_text(text)
         try:
-            survived = _run_tests(workdir, module, MODULES[module], _timeouts[module])
+            timeout = STARTUP + SLOWDOWN * sum(_seconds.get(test, 0.0) for test in tests)
+            survived = _run_tests(workdir, module, tests, timeout)
         finally:
             target.write_text(original)
     finally:
         slots.append(workdir)
-    return module, line, description, survived
+    return module, line, description, survived, time.monotonic() - began
 
 
 def main() -> int:
@@ -240,9 +321,9 @@ def main() -> int:
     parser.add_argument("--strings", action="store_true", help="mutate string constants too")
     args = parser.parse_args()
     jobs = [
-        (module, line, description, text)
+        (module, line, last, description, text)
         for module in args.modules
-        for line, description, text in mutants((ROOT / module).read_text(), args.strings)
+        for line, last, description, text in mutants((ROOT / module).read_text(), args.strings)
     ]
     print(f"{len(jobs)} mutants of {len(args.modules)} modules, {args.jobs} at a time", flush=True)
     with tempfile.TemporaryDirectory(prefix="mutate-") as scratch:
@@ -253,29 +334,32 @@ def main() -> int:
             _copy_repository(workdir)
             slots.append(workdir)
         for module in args.modules:  # The unmutated code must pass, or nothing is measured.
-            began = time.monotonic()
-            if not _run_tests(slots[0], module, MODULES[module], _NO_LIMIT):
+            trace = Path(scratch) / "lines.json"
+            if not _run_tests(slots[0], module, [*MODULES[module], module], _NO_LIMIT, trace):
                 print(f"the tests of {module} fail on the unmutated code: stopping", flush=True)
                 return 1
-            _timeouts[module] = max(60.0, SLOWDOWN * (time.monotonic() - began))
-        results: dict[str, list[tuple[int, str, bool]]] = {m: [] for m in args.modules}
+            ran = json.loads(trace.read_text())
+            _covering[module] = {test: set(lines) for test, lines in ran["lines"].items()}
+            _seconds.update(ran["seconds"])
+        results: dict[str, list[tuple[int, str, bool, float]]] = {m: [] for m in args.modules}
         start = time.monotonic()
         with concurrent.futures.ThreadPoolExecutor(args.jobs) as pool:
-            for done, (module, line, description, survived) in enumerate(
+            for done, (module, line, description, survived, seconds) in enumerate(
                 pool.map(lambda job: _try(job, slots), jobs), 1
             ):
-                results[module].append((line, description, survived))
+                results[module].append((line, description, survived, seconds))
                 if survived:
                     print(f"  SURVIVED {module}:{line}: {description}", flush=True)
                 if done % 25 == 0:
                     print(f"  {done}/{len(jobs)} in {time.monotonic() - start:.0f} s", flush=True)
     total = killed = 0
-    print("\nmodule                                    mutants  killed  rate")
+    print("\nmodule                                    mutants  killed  rate    s/mutant")
     for module, outcomes in results.items():
-        dead = sum(not survived for _, _, survived in outcomes)
+        dead = sum(not survived for _, _, survived, _ in outcomes)
         total, killed = total + len(outcomes), killed + dead
         rate = dead / len(outcomes) if outcomes else 1.0
-        print(f"{module:<42}{len(outcomes):>7}{dead:>8}  {rate:6.1%}")
+        each = sum(seconds for *_, seconds in outcomes) / max(len(outcomes), 1)
+        print(f"{module:<42}{len(outcomes):>7}{dead:>8}  {rate:6.1%}  {each:6.1f}")
     print(f"{'all':<42}{total:>7}{killed:>8}  {killed / max(total, 1):6.1%}")
     return 0
 
