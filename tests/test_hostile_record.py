@@ -22,7 +22,7 @@ from unittest import mock
 
 import jsonschema
 import pytest
-from hypothesis import HealthCheck, assume, given, settings
+from hypothesis import HealthCheck, assume, example, given, settings
 from hypothesis import strategies as st
 
 from elastic_events import (
@@ -33,6 +33,7 @@ from elastic_events import (
     NodeState,
     RdzvEvent,
     _destinations,
+    _record,
     _wire,
     construct_and_record_rdzv_event,
     json_schema,
@@ -394,6 +395,26 @@ def test_record_of_anything_to_anywhere_never_raises(thing: object, destination:
         record(EVENT, destination)  # type: ignore[arg-type]
     if destination != "x":  # Unknown: the event goes to the console, none is lost.
         assert stderr.getvalue() == EVENT.serialize() + "\n"
+
+
+@settings(suppress_health_check=[HealthCheck.function_scoped_fixture], deadline=None)
+@given(length=st.integers(min_value=0, max_value=400))
+@example(length=196)  # The longest repr shown whole,
+@example(length=197)  # and one a character longer.
+def test_a_destination_that_is_no_name_is_reported_with_its_repr_cut_to_200_characters(
+    caplog: pytest.LogCaptureFixture, length: int
+) -> None:
+    caplog.clear()
+    _record._unknown_reported.clear()
+    destination = ["x" * length]
+    with contextlib.redirect_stderr(io.StringIO()):
+        record(EVENT, destination)  # type: ignore[arg-type]
+    whole = repr(destination)
+    shown = whole if len(whole) <= 200 else whole[:197] + "..."
+    assert caplog.messages == [
+        f"cannot record to {shown}: TypeError(\"unhashable type: 'list'\"); its events go to "
+        "'console'"
+    ]
 
 
 arguments = st.fixed_dictionaries(
