@@ -19,10 +19,12 @@ from __future__ import annotations
 import argparse
 import ast
 import concurrent.futures
+import contextlib
 import copy
 import json
 import os
 import shutil
+import signal
 import subprocess
 import sys
 import tempfile
@@ -267,14 +269,19 @@ def _run_tests(
     if trace is not None:
         command += ["-p", "_mutate_tracer"]
         environment |= {"MUTATE_TARGET": str(workdir / module), "MUTATE_LINES": str(trace)}
-    try:
-        result = subprocess.run(command, cwd=workdir, env=environment, capture_output=True,
-                                timeout=timeout, check=False)  # fmt: skip
-    except subprocess.TimeoutExpired:
-        return False
-    if result.returncode and timeout == _NO_LIMIT:  # The unmutated run: say why it failed.
-        print(result.stdout.decode()[-3000:], flush=True)
-    return result.returncode == 0
+    # A session of its own, so that a hanging run's forked children are ended with it.
+    with subprocess.Popen(command, cwd=workdir, env=environment, stdout=subprocess.PIPE,
+                          stderr=subprocess.STDOUT, start_new_session=True) as run:  # fmt: skip
+        try:
+            output = run.communicate(timeout=timeout)[0]
+        except subprocess.TimeoutExpired:
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(run.pid, signal.SIGKILL)
+            run.communicate()
+            return False
+    if run.returncode and timeout == _NO_LIMIT:  # The unmutated run: say why it failed.
+        print(output.decode()[-3000:], flush=True)
+    return run.returncode == 0
 
 
 _NO_LIMIT = 3600.0
