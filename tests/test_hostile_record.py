@@ -342,6 +342,25 @@ def test_any_loglevel_is_read_or_warned_about_once_and_never_raises(
         assert one.records == two.records == []
 
 
+@settings(suppress_health_check=[HealthCheck.function_scoped_fixture], deadline=None)
+@given(length=st.integers(min_value=1, max_value=100))
+@example(length=40)  # The longest value shown whole,
+@example(length=41)  # and one a character longer.
+def test_an_unusable_loglevel_is_shown_cut_to_40_characters(
+    caplog: pytest.LogCaptureFixture, length: int
+) -> None:
+    caplog.clear()
+    _destinations._loglevel_reported.clear()
+    raw = "v" * length
+    with mock.patch.dict(os.environ, {"LOGLEVEL": raw}):
+        record(EVENT, collecting()[0])
+    shown = raw if length <= 40 else raw[:37] + "..."
+    assert caplog.messages == [
+        f"LOGLEVEL={shown!r} is not a logging level (expected DEBUG, INFO, WARNING, ERROR, "
+        "CRITICAL or a number); event loggers use INFO"
+    ]
+
+
 # 6. The caller's objects and logging setup: never an exception into the training loop.
 
 
@@ -382,6 +401,53 @@ def test_a_logger_whose_level_is_no_int_is_reported() -> None:
     record(EVENT, destination)
     assert len(handler.records) == 1
     assert [type(e) for _, e in handler.errors] == [TypeError]
+
+
+def test_a_serialize_that_returns_no_str_is_reported_and_the_event_dropped() -> None:
+    class Bytes(Event):
+        def serialize(self) -> bytes:  # type: ignore[override]
+            return b"{}"
+
+    destination, handler = collecting()
+    record(Bytes("e", EventSource.AGENT), destination)
+    assert handler.records == []
+    ((message, error),) = handler.errors
+    assert message.startswith(f"an event recorded to {destination!r} was dropped")
+    assert isinstance(error, TypeError)
+    assert str(error) == "serialize() returned bytes, not str"
+
+
+def test_records_and_error_reports_carry_the_event_and_no_caller() -> None:
+    destination, handler = collecting()
+    reported: list[logging.LogRecord] = []
+    handler.handleError = reported.append  # type: ignore[method-assign]
+    dropped = Event("e", EventSource.AGENT)
+    dropped.source = "SOMEBODY"  # type: ignore[assignment]
+    record(EVENT, destination)
+    record(dropped, destination)
+    for written, event in [(handler.records[0], EVENT), (reported[0], dropped)]:
+        assert written.event is event  # type: ignore[attr-defined]
+        # What logging itself says when it finds no caller: the caller is not this library.
+        assert (written.pathname, written.lineno) == ("(unknown file)", 0)
+
+
+def test_a_logger_whose_make_record_raises_never_raises_into_record() -> None:
+    destination, handler = collecting()
+    record(EVENT, destination)
+    logger = logging.getLogger(f"torchelastic-events-{destination}")
+    with mock.patch.object(logger, "makeRecord", side_effect=RuntimeError("broken")):
+        record(EVENT, destination)  # Nothing to report through, either: the event is lost.
+    assert (len(handler.records), handler.errors) == (1, [])
+
+
+def test_a_swap_waits_for_the_lock_that_logging_add_handler_takes() -> None:
+    destination, _ = collecting()
+    record(EVENT, destination)  # Its logger exists now: a new handler is swapped in.
+    new = Collect()  # (made outside: making a handler takes that lock too)
+    with logging._lock:  # type: ignore[attr-defined]
+        swapping = _in_a_thread(lambda: register_handler(destination, new), 0.5)
+        assert swapping.is_alive()
+    swapping.join()
 
 
 @settings(deadline=None)  # Huge integers and schema checks: slow on a busy machine.

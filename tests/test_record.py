@@ -241,6 +241,10 @@ def test_a_handler_whose_error_reporting_fails_too_is_survived() -> None:
 
 
 def test_handler_levels_and_logger_filters_are_respected(collect: Collect) -> None:
+    collect.setLevel(logging.INFO)
+    record(EVENT, "collect")
+    assert collect.lines == [EVENT.serialize()]
+    collect.records.clear()
     collect.setLevel(logging.WARNING)
     record(EVENT, "collect")
     assert collect.records == []
