@@ -468,3 +468,14 @@ def test_unregister_puts_a_built_in_destinations_handler_back() -> None:
 def test_unregister_an_unknown_destination_names_the_known_ones() -> None:
     with pytest.raises(UnknownDestinationError, match="the known destinations are 'console'"):
         elastic_events.unregister_handler("s3")
+
+
+def test_a_swap_detaches_the_old_handler_and_keeps_the_ones_added_to_the_logger(
+    collect: Collect,
+) -> None:
+    record(EVENT, "collect")
+    logger = logging.getLogger("torchelastic-events-collect")
+    added, new = Collect(), Collect()
+    logger.addHandler(added)
+    register_handler("collect", new)
+    assert logger.handlers == [added, new]
