@@ -7,6 +7,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
+import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -281,3 +282,18 @@ def test_classify_knows_each_class_by_its_own_fields() -> None:
     assert _wire.classify({"run_id": "r", "metadata": {}, "timestamp": 0}, classes) is Event
     assert _wire.classify({"name": "only the shared field"}, classes) is None
     assert _wire.distinctive_fields(Event, classes) == ("source", "timestamp", "metadata")
+
+
+@pytest.mark.parametrize(
+    ("line", "error"),
+    [
+        (b'{"name": "x", "source": "AGE\n', "Unterminated string starting at column 25"),
+        ('{"name": "x\n', "Unterminated string starting at column 10"),
+        (b'{"name": "x", "source": \n', "Expecting value at column 25"),
+        (b'{"name": "x"\r\n', "Expecting ',' delimiter at column 13"),
+    ],
+)
+def test_a_line_cut_short_is_said_to_break_where_it_ends_not_at_its_newline(
+    line: bytes | str, error: str
+) -> None:
+    assert [bad.error for bad in EventLog([line])] == [f"not valid JSON: {error}"]
