@@ -297,3 +297,17 @@ def test_a_line_cut_short_is_said_to_break_where_it_ends_not_at_its_newline(
     line: bytes | str, error: str
 ) -> None:
     assert [bad.error for bad in EventLog([line])] == [f"not valid JSON: {error}"]
+
+
+@pytest.mark.parametrize("max_line", [0, -1])
+def test_a_max_line_below_1_is_refused(max_line: int) -> None:
+    with pytest.raises(ValueError, match=f"max_line must be at least 1; got {max_line}"):
+        EventLog([], max_line=max_line)
+
+
+def test_a_max_line_of_1_reads_lines_of_one_byte() -> None:
+    log = EventLog([b"x", b"{}"], max_line=1)
+    assert [line.error for line in log] == [
+        "not read: the line is longer than 1 bytes (the limit; see max_line); skipped to its end"
+    ]
+    assert (log.other, log.bad) == (1, 1)
