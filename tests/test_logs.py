@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import bz2
+import gzip
 import json
+import lzma
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
@@ -311,3 +314,27 @@ def test_a_max_line_of_1_reads_lines_of_one_byte() -> None:
         "not read: the line is longer than 1 bytes (the limit; see max_line); skipped to its end"
     ]
     assert (log.other, log.bad) == (1, 1)
+
+
+class Trickle:
+    """A pipe that gives its bytes a few at a time."""
+
+    def __init__(self, data: bytes, size: int) -> None:
+        self._data, self._size = data, size
+
+    def read(self, size: int = -1) -> bytes:
+        given, self._data = self._data[: self._size], self._data[self._size :]
+        return given
+
+
+@pytest.mark.parametrize("size", [1, 2, 5])
+@pytest.mark.parametrize(
+    ("compress", "kind"), [(gzip.compress, "gzip"), (bz2.compress, "bzip2"), (lzma.compress, "xz")]
+)
+def test_compression_is_told_from_first_bytes_given_a_few_at_a_time(
+    compress: Callable[[bytes], bytes], kind: str, size: int
+) -> None:
+    event = Event("e", EventSource.AGENT)
+    log = EventLog(Trickle(compress(event.serialize().encode() + b"\n"), size))  # type: ignore[arg-type]
+    assert [line.event for line in log] == [event]
+    assert log.compression == kind
