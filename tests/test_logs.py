@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from hypothesis import given
+from hypothesis import example, given
 from hypothesis import strategies as st
 
 from elastic_events import (
@@ -338,3 +338,42 @@ def test_compression_is_told_from_first_bytes_given_a_few_at_a_time(
     log = EventLog(Trickle(compress(event.serialize().encode() + b"\n"), size))  # type: ignore[arg-type]
     assert [line.event for line in log] == [event]
     assert log.compression == kind
+
+
+EVENT_LINE = Event("e", EventSource.AGENT).serialize().encode()
+
+
+@given(
+    lines=st.lists(st.sampled_from([EVENT_LINE, b"other", b""])),
+    endings=st.lists(st.sampled_from([b"\n", b"\r\n", b"\r"]), min_size=1),
+    cut_last=st.booleans(),
+    size=st.integers(min_value=1, max_value=80),
+    limit=st.sampled_from([len(EVENT_LINE) - 1, len(EVENT_LINE), len(EVENT_LINE) + 1, 1000]),
+)
+# An empty first line; a \r\n cut between two pieces; a line of the limit in pieces.
+@example(lines=[b"", EVENT_LINE], endings=[b"\n"], cut_last=False, size=1, limit=1000)
+@example(
+    lines=[EVENT_LINE] * 2, endings=[b"\r\n"], cut_last=False, size=len(EVENT_LINE) + 1, limit=1000
+)
+@example(lines=[EVENT_LINE], endings=[b"\n"], cut_last=True, size=10, limit=len(EVENT_LINE))
+def test_a_stream_given_in_pieces_is_split_as_bytes_splitlines_splits_it(
+    lines: list[bytes], endings: list[bytes], cut_last: bool, size: int, limit: int
+) -> None:
+    data = b"".join(line + endings[n % len(endings)] for n, line in enumerate(lines))
+    if cut_last and data:
+        data = data.rstrip(b"\r\n")  # The last line without its newline.
+    expected = [
+        (number, "too long" if len(line) > limit else "event")
+        for number, line in enumerate(data.splitlines(), 1)
+        if len(line) > limit or b"{" in line
+    ]
+    log = EventLog(Trickle(data, size), max_line=limit)  # type: ignore[arg-type]
+    too_long = "not read: the line is longer"
+    read = [
+        (
+            line.number,
+            "event" if line.event else line.error[: len(too_long)].replace(too_long, "too long"),
+        )
+        for line in log
+    ]
+    assert read == expected
