@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import bz2
 import gzip
+import io
 import json
 import lzma
 from collections.abc import Callable, Sequence
@@ -294,6 +295,8 @@ def test_classify_knows_each_class_by_its_own_fields() -> None:
         ('{"name": "x\n', "Unterminated string starting at column 10"),
         (b'{"name": "x", "source": \n', "Expecting value at column 25"),
         (b'{"name": "x"\r\n', "Expecting ',' delimiter at column 13"),
+        # Broken inside the line, before its end: said as it is.
+        (b'{"name": "x\\\n', "Invalid \\escape at column 12"),
     ],
 )
 def test_a_line_cut_short_is_said_to_break_where_it_ends_not_at_its_newline(
@@ -377,3 +380,18 @@ def test_a_stream_given_in_pieces_is_split_as_bytes_splitlines_splits_it(
         for line in log
     ]
     assert read == expected
+
+
+@given(lines=st.lists(st.sampled_from([EVENT_LINE.decode(), "other", "", '{"name": 1}', "{"])))
+def test_a_text_stream_reads_as_its_bytes_and_its_lines_do(lines: list[str]) -> None:
+    text = "".join(line + "\n" for line in lines)
+    read = [
+        [(line.number, line.event, line.error) for line in log]
+        for log in (
+            EventLog(io.StringIO(text)),
+            EventLog(io.BytesIO(text.encode())),
+            EventLog(lines),
+        )
+    ]
+    assert read[0] == read[1] == read[2]
+    assert len(read[0]) == sum("{" in line for line in lines)
