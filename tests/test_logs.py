@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import bz2
+import dataclasses
 import gzip
 import io
 import json
@@ -395,3 +396,9 @@ def test_a_text_stream_reads_as_its_bytes_and_its_lines_do(lines: list[str]) -> 
     ]
     assert read[0] == read[1] == read[2]
     assert len(read[0]) == sum("{" in line for line in lines)
+
+
+def test_a_log_line_is_frozen() -> None:
+    (line,) = EventLog([EVENT_LINE])
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        line.number = 2  # type: ignore[misc]
