@@ -325,9 +325,11 @@ class Trickle:
 
     def __init__(self, data: bytes, size: int) -> None:
         self._data, self._size = data, size
+        self.given = 0  # Bytes read so far.
 
     def read(self, size: int = -1) -> bytes:
         given, self._data = self._data[: self._size], self._data[self._size :]
+        self.given += len(given)
         return given
 
 
@@ -402,3 +404,10 @@ def test_a_log_line_is_frozen() -> None:
     (line,) = EventLog([EVENT_LINE])
     with pytest.raises(dataclasses.FrozenInstanceError):
         line.number = 2  # type: ignore[misc]
+
+
+def test_a_stream_is_read_no_further_ahead_than_the_line_being_read() -> None:
+    stream = Trickle(b"".join([EVENT_LINE + b"\n"] * 1000), 10)
+    lines = iter(EventLog(stream))  # type: ignore[arg-type]
+    assert next(lines).number == 1
+    assert stream.given <= len(EVENT_LINE) + 10
