@@ -165,16 +165,23 @@ _is_int = int.__instancecheck__  # C-level predicates for filter(); bools count 
 _is_float = float.__instancecheck__
 
 
-def _plain_metadata(value: Any) -> bool:
+def _plain_metadata(value: Any, finite: bool = False) -> bool:
     """The common case, in a few C-level passes: string keys, values of exact scalar types,
-    integers within ±MAX_NUMBER. Floats may be NaN or infinite: the encoder refuses those."""
-    return type(value) is dict and set(map(type, value)) <= _STR_ONLY and _plain_values(value)
+    integers within ±MAX_NUMBER; floats finite too if *finite* (else the encoder refuses NaN
+    and the infinities)."""
+    return (
+        type(value) is dict and set(map(type, value)) <= _STR_ONLY and _plain_values(value, finite)
+    )
 
 
-def _plain_values(value: dict[str, Any]) -> bool:
-    """Whether the values are of exact scalar types, the integers within ±MAX_NUMBER."""
-    types = set(map(type, value.values()))
-    return types <= _EXACT_NUMBERS and (int not in types or not _too_large(value.values()))
+def _plain_values(value: dict[str, Any], finite: bool) -> bool:
+    """Whether the values are of exact scalar types, the integers within ±MAX_NUMBER, and, if
+    *finite*, every float finite."""
+    values = value.values()
+    types = set(map(type, values))
+    if not types <= _EXACT_NUMBERS or (int in types and _too_large(values)):
+        return False
+    return not finite or float not in types or all(map(math.isfinite, filter(_is_float, values)))
 
 
 def _too_large(values: Iterable[Any]) -> bool:
@@ -186,7 +193,7 @@ def _too_large(values: Iterable[Any]) -> bool:
 
 def _plainly_valid_metadata(value: Any) -> bool:
     """:func:`_plain_metadata`, and every float finite."""
-    return _plain_metadata(value) and all(map(math.isfinite, filter(_is_float, value.values())))
+    return _plain_metadata(value, finite=True)
 
 
 _STR_ONLY = frozenset({str})
@@ -828,11 +835,7 @@ def plain_event(text: str, classes: tuple[type, ...]) -> tuple[type, dict[str, A
         if value is not None and not -MAX_NUMBER <= value <= MAX_NUMBER:
             return None
     for name, _ in spec.metadata_kinds:
-        values = data[name].values()  # A dict of string keys, as JSON objects are.
-        types = set(map(type, values))
-        if not types <= _EXACT_NUMBERS or (int in types and _too_large(values)):
-            return None
-        if float in types and not all(map(math.isfinite, filter(_is_float, values))):
+        if not _plain_values(data[name], finite=True):  # Its keys are strings, as in JSON.
             return None
     return spec.cls, data
 
