@@ -578,6 +578,27 @@ def test_only_top_level_keys_are_linked(compact: bool) -> None:
     )
 
 
+@given(st.text())
+def test_any_top_level_key_is_linked_by_its_text(key: str) -> None:
+    block = highlighted(json.dumps({key: 1, "other": {key: 2}}, ensure_ascii=False))
+    linked = link_top_level_keys(block, {key: "#K"})
+    assert linked.count('href="#K"') == 1
+
+
+_SPAN_PARTS = st.lists(
+    st.sampled_from(["&quot;", "\\", "a", "&amp;", "u00e9", "{", '"', "\n"])
+).map("".join)
+
+
+@given(_SPAN_PARTS | _SPAN_PARTS.map(lambda inner: f"&quot;{inner}&quot;"))
+def test_a_key_span_reads_as_the_json_string_it_shows(span_text: str) -> None:
+    try:
+        expected = json.loads(html.unescape(span_text))
+    except ValueError:
+        expected = None
+    assert render._key_text(span_text) == (expected if isinstance(expected, str) else None)
+
+
 def test_links_are_escaped_and_unknown_keys_left_alone() -> None:
     block = highlighted('{"a": 1, "b": [{"a": 2}]}')
     linked = link_top_level_keys(block, {"a": 'x.html#"><script>', "c": "#c"})
@@ -637,6 +658,39 @@ def test_dependencies_follow_the_imports_inside_the_package(
     files = deps.dependency_files(thing)
     assert sorted(p.name for p in files) == ["__init__.py", "errors.py", "model.py", "wire.py"]
     assert all(p.is_absolute() for p in files)
+
+
+def test_dependencies_follow_every_form_of_import_statement(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    package = tmp_path / "pkg_deps_forms"
+    (package / "sub").mkdir(parents=True)
+    (package / "__init__.py").write_text("")
+    (package / "sub" / "__init__.py").write_text("")
+    (package / "model.py").write_text(
+        "from .sub import (\n    a,  # a comment\n    b,\n)\n"
+        "from pkg_deps_forms.sub.c import \\\n    thing\n"
+        "import json, pkg_deps_forms.d as d\n"
+        "try:\n    from . import e\nexcept ImportError:\n    pass\n"
+        "def later():\n    from .sub import f; return f\n"
+        "class Thing:\n    def method(self):\n        pass\n"
+        'TEXT = """\n>>> from . import not_an_import\nfrom the start, import nothing\n"""\n'
+    )
+    for name in ("a", "b", "c", "f"):
+        (package / "sub" / f"{name}.py").write_text("thing = 1\n")
+    for name in ("d", "e", "never"):
+        (package / f"{name}.py").write_text("")
+    monkeypatch.syspath_prepend(str(tmp_path))
+    for name in [n for n in sys.modules if n.startswith("pkg_deps_forms")]:
+        monkeypatch.delitem(sys.modules, name)
+    from pkg_deps_forms import model  # type: ignore[import-not-found]
+
+    files = deps.dependency_files(model.Thing)
+    names = sorted(str(p.relative_to(package)) for p in files)
+    assert names == [
+        "__init__.py", "d.py", "e.py", "model.py", "sub/__init__.py", "sub/a.py", "sub/b.py",
+        "sub/c.py", "sub/f.py",
+    ]  # fmt: skip
 
 
 def test_event_classes_depend_on_their_defining_module_and_the_package_face() -> None:

@@ -128,8 +128,7 @@ CLASS_PREFIX = "event-json-class-"
 # The highlighted HTML of one event-json block: its <div> opening tag, then its <pre>.
 _BLOCK = re.compile(
     r'(<div class="event-json event-json-\w+ event-json-class-([\w.]+)[^"]* highlight-json'
-    r'[^"]*"[^>]*>)(.*?</pre>)',
-    re.DOTALL,
+    r'[^"]*"[^>]*>)([^<]*(?:<(?!/pre>)[^<]*)*</pre>)'  # Up to </pre>: a lazy .*? is 10x slower.
 )
 
 

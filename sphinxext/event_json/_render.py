@@ -28,7 +28,6 @@ def pretty_json(line: str, indent: int = 2) -> str:
 
 
 _ENCODER = json.JSONEncoder(ensure_ascii=False)
-_CONSTANTS = {True: "true", False: "false", None: "null"}
 
 
 def indented_json(value: Any, indent: int = 2) -> str:
@@ -56,27 +55,32 @@ def indented_json(value: Any, indent: int = 2) -> str:
 
 
 def _write(value: Any, parts: list[str], step: str, newline: str) -> None:
-    if isinstance(value, (dict, list)):
-        opening, closing = "{}" if isinstance(value, dict) else "[]"
-        if not value:
-            parts.append(opening + closing)
-            return
-        inner = newline + step
-        separator = opening + inner
-        for key, item in value.items() if isinstance(value, dict) else enumerate(value):
-            parts.append(separator)
-            if opening == "{":
-                parts.append(_string(str(key)))
-                parts.append(": ")
-            _write(item, parts, step, inner)
-            separator = "," + inner
-        parts.append(newline + closing)
-    elif value is None or isinstance(value, bool):
-        parts.append(_CONSTANTS[value])
-    elif isinstance(value, str):
-        parts.append(_string(value))
-    else:
+    scalar = _SCALARS.get(type(value))
+    if scalar is not None:
+        parts.append(scalar(value))
+    elif isinstance(value, (dict, list)):
+        _write_container(value, parts, step, newline)
+    else:  # a subclass of a JSON type, or a float: as json writes it
         parts.append(_ENCODER.encode(value))
+
+
+def _write_container(
+    value: dict[Any, Any] | list[Any], parts: list[str], step: str, newline: str
+) -> None:
+    opening, closing = "{}" if isinstance(value, dict) else "[]"
+    if not value:
+        parts.append(opening + closing)
+        return
+    inner = newline + step
+    separator = opening + inner
+    for key, item in value.items() if isinstance(value, dict) else enumerate(value):
+        parts.append(separator)
+        if opening == "{":
+            parts.append(_string(str(key)))
+            parts.append(": ")
+        _write(item, parts, step, inner)
+        separator = "," + inner
+    parts.append(newline + closing)
 
 
 def _string(text: str) -> str:
@@ -101,8 +105,19 @@ def _json_escape(match: re.Match[str]) -> str:
     return f"\\u{0xD800 + (code >> 10):04x}\\u{0xDC00 + (code & 0x3FF):04x}"
 
 
+# The writers of the exact scalar types that a JSON decoder gives, looked up by type: faster than a
+# chain of isinstance() tests on the values of hundreds of examples. Floats go through json, which
+# writes the infinities as it does.
+_SCALARS: dict[type, Any] = {
+    str: _string,
+    int: int.__repr__,
+    bool: {True: "true", False: "false"}.__getitem__,
+    type(None): lambda _: "null",
+}
+
 # Pygments' JSON lexer marks punctuation as "p" and object keys as "nt" (Name.Tag).
-_TOKEN = re.compile(r'<span class="(p|nt)">([^<]*)</span>')
+# Only the punctuation that opens or closes a level is matched: "," and ":" need no Python.
+_TOKEN = re.compile(r'<span class="(?:p">([^<]*[][{}][^<]*)|nt">([^<]*))</span>')
 
 
 def link_top_level_keys(highlighted: str, hrefs: Mapping[str, str]) -> str:
@@ -128,9 +143,10 @@ def link_top_level_keys(highlighted: str, hrefs: Mapping[str, str]) -> str:
     position = 0
     depth = 0
     for match in _TOKEN.finditer(highlighted):
-        kind, text = match.groups()
-        if kind == "p":
-            depth += text.count("{") + text.count("[") - text.count("}") - text.count("]")
+        brackets, text = match.groups()
+        if brackets is not None:
+            depth += brackets.count("{") + brackets.count("[")
+            depth -= brackets.count("}") + brackets.count("]")
             continue
         if depth != 1:
             continue
@@ -148,7 +164,14 @@ def link_top_level_keys(highlighted: str, hrefs: Mapping[str, str]) -> str:
     return "".join(parts)
 
 
+# A key as Pygments writes it, with nothing inside that HTML or JSON would escape.
+_PLAIN_KEY = re.compile(r'&quot;([^"&\\\x00-\x1f]*)&quot;')
+
+
 def _key_text(span_text: str) -> str | None:
+    plain = _PLAIN_KEY.fullmatch(span_text)  # Most keys: no need to unescape and decode them.
+    if plain is not None:
+        return plain.group(1)
     try:
         key = json.loads(html.unescape(span_text))
     except ValueError:
