@@ -343,6 +343,62 @@ def test_run_timeline_follows_dark_mode(
     assert errors == []
 
 
+def _heartbeat_log(nodes: int, beats: int, failing: int) -> list[str]:
+    """A timed log of keep-alive heartbeats, every 5 s from every node; one node fails midway."""
+    from elastic_events import NodeState, RdzvEvent, format_time
+
+    def line(node: int, beat: int, state: NodeState, message: str) -> str:
+        event = RdzvEvent(
+            "dynamic_rendezvous.py:DynamicRendezvousHandler._keep_alive", "job", message,
+            f"node-{node}", 1000 + node, state, rank=node,
+        )  # fmt: skip
+        at = format_time(1_795_600_800 * 10**9 + beat * 5 * 10**9 + node * 10**6)
+        return f"{at} {event.serialize()}"
+
+    lines = []
+    for beat in range(beats):
+        for node in range(nodes):
+            if node == failing and beat == beats // 2:
+                lines.append(line(node, beat, NodeState.FAILED, "the node stopped"))
+            else:
+                lines.append(line(node, beat, NodeState.RUNNING, f"node-{node} sent a heartbeat"))
+    return lines
+
+
+def test_a_heartbeat_heavy_timeline_renders_in_chromium_with_a_lane_per_node(
+    chromium: Any, tmp_path: Path
+) -> None:
+    """50,000 events, mostly heartbeats: drawn as spans, the SVG opens and shows every lane."""
+    from elastic_events import EventLog, Timeline
+
+    nodes, beats = 100, 500
+    svg = tmp_path / "heartbeats.svg"
+    svg.write_text(Timeline(EventLog(_heartbeat_log(nodes, beats, failing=7))).svg())
+    context = chromium.new_context(viewport=VIEWPORT)
+    try:
+        page = context.new_page()
+        page.set_default_timeout(TIMEOUT_MS * 4)
+        errors: list[str] = []
+        page.on("pageerror", lambda exc: errors.append(str(exc)))
+        page.goto(svg.as_uri(), wait_until="load")
+        box = page.locator("svg").first.bounding_box()
+        assert box is not None
+        assert box["width"] > 300
+        assert box["height"] > 100
+        labels = page.locator("g.lane text").all_text_contents()
+        assert labels == [f"node-{node} rank {node}" for node in range(nodes)]
+        # The repeats are spans (a few per lane: the failure cuts node-7's), not 50,000 marks.
+        spans = page.locator("g.span").count()
+        assert nodes <= spans <= 2 * nodes
+        assert page.locator("g.failure").count() == 1
+        shot = tmp_path / "heartbeats.png"
+        page.screenshot(path=str(shot))
+        assert shot.stat().st_size > 0
+        assert errors == []
+    finally:
+        context.close()
+
+
 def test_search_finds_rdzv_event(page: Any, site: str, errors: list[str]) -> None:
     page.goto(site + "search.html?q=RdzvEvent", wait_until="load")
     results = page.locator("#search-results ul.search li")
