@@ -36,7 +36,10 @@ def pool(count: int) -> Executor:
     from concurrent.futures import ProcessPoolExecutor
 
     method = "forkserver" if "forkserver" in multiprocessing.get_all_start_methods() else "spawn"
-    return ProcessPoolExecutor(count, mp_context=multiprocessing.get_context(method))
+    context = multiprocessing.get_context(method)
+    if method == "forkserver":  # Imported once, by the server the processes are forked from.
+        context.set_forkserver_preload(["elastic_events._parallel"])
+    return ProcessPoolExecutor(count, mp_context=context)
 
 
 def splittable(path: str) -> bool:
@@ -111,7 +114,7 @@ def _counts(log: EventLog, start: int) -> tuple[int, int, int, int]:
     return log.events, log.bad, log.other - extra, extra
 
 
-def _validate_chunk(
+def validate_chunk(
     path: str, start: int, end: int, max_line: int
 ) -> tuple[int, int, int, int, list[Any]]:
     with open(path, "rb") as stream:
@@ -121,34 +124,76 @@ def _validate_chunk(
     return events, bad, other, extra, problems
 
 
+class Ahead:
+    """The results of *call* over the chunks of several files, file by file and in order.
+
+    A few chunks are in flight at a time (one more than there are processes), across the ends
+    of files: the chunks of the next file are read while the last of this one is, so that no
+    process waits at a file's end. Take the files in order, each by :meth:`file`.
+    """
+
+    def __init__(self, executor: Executor, call: Any, paths: list[str], *more: Any) -> None:
+        from collections import deque
+
+        workers = getattr(executor, "_max_workers", 2)
+        self._window = workers + 1
+        self._jobs = self._submitted(executor, call, paths, workers, more)
+        self._waiting: deque[tuple[int, Future[Any] | OSError]] = deque()
+        self._file = -1
+
+    @staticmethod
+    def _submitted(
+        executor: Executor, call: Any, paths: list[str], workers: int, more: tuple[Any, ...]
+    ) -> Iterator[tuple[int, Future[Any] | OSError]]:
+        for index, path in enumerate(paths):
+            try:
+                chunks = _chunks(path, workers)
+            except OSError as error:  # Raised when that file's results are taken.
+                yield index, error
+                continue
+            for start, end in chunks:
+                yield index, executor.submit(call, path, start, end, *more)
+
+    def _fill(self) -> None:
+        while len(self._waiting) < self._window:
+            job = next(self._jobs, None)
+            if job is None:
+                return
+            self._waiting.append(job)
+
+    def file(self) -> Iterator[Any]:
+        """The results of the next file's chunks, in order; OSError if it cannot be read."""
+        self._file += 1
+        index, waiting = self._file, self._waiting
+        while True:
+            self._fill()
+            while waiting and waiting[0][0] < index:  # Left by a file given up on.
+                stale = waiting.popleft()[1]
+                if not isinstance(stale, OSError):
+                    stale.cancel()
+                self._fill()
+            if not waiting or waiting[0][0] != index:
+                return
+            job = waiting.popleft()[1]
+            self._fill()
+            if isinstance(job, OSError):
+                raise job
+            yield job.result()
+
+
 def _in_order(executor: Executor, call: Any, path: str, *more: Any) -> Iterator[Any]:
-    """The results of *call* over the chunks of a file, in order, a few in flight at a time."""
-    from collections import deque
-
-    workers = getattr(executor, "_max_workers", 2)
-    chunks = iter(_chunks(path, workers))
-    waiting: deque[Future[Any]] = deque()
-    for start, end in chunks:
-        waiting.append(executor.submit(call, path, start, end, *more))
-        if len(waiting) > workers:
-            break
-    while waiting:
-        yield waiting.popleft().result()
-        for start, end in chunks:
-            waiting.append(executor.submit(call, path, start, end, *more))
-            break
+    """The results of *call* over the chunks of one file, in order."""
+    return Ahead(executor, call, [path], *more).file()
 
 
-def validate(
-    executor: Executor, path: str, name: str, out: Any, max_line: int
-) -> tuple[int, int, int]:
-    """Validate one file in chunks; print its bad lines in order; return the counts."""
+def validate(ahead: Ahead, path: str, name: str, out: Any) -> tuple[int, int, int]:
+    """Validate the next file of *ahead* in chunks; print its bad lines in order; return the
+    counts."""
     from elastic_events._cli import _reason, _Unreadable
 
     events = bad = other = base = 0
-    chunks = _in_order(executor, _validate_chunk, path, max_line)
     try:
-        for counted, wrong, others, extra, problems in chunks:
+        for counted, wrong, others, extra, problems in ahead.file():
             for number, error in problems:
                 out.write(f"{name}:{base + number - extra}: {error}\n")
             events, bad, other = events + counted, bad + wrong, other + others

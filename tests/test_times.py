@@ -471,6 +471,33 @@ def test_validate_and_show_in_several_processes_print_what_one_does(
     assert f"{path}:101: not valid JSON" in serial[0][1]
 
 
+def test_validate_in_several_processes_reads_on_past_a_file_it_cannot_split(
+    run: Run, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The chunks of the next files are read ahead: a file that fails between them is
+    reported, and the files after it are counted as one process counts them."""
+    paths = []
+    for index in range(3):
+        path = tmp_path / f"node-{index}.log"
+        path.write_text("".join(kubectl(n / 10, STORY[5 + index][1]) for n in range(100 + index)))
+        paths.append(path)
+    serial = run("validate", "-j", "1", paths[0], paths[2])
+    monkeypatch.setattr(_cli, "_PARALLEL_BYTES", 0)
+    monkeypatch.setattr(_parallel, "_CHUNK_MIN", 2000)
+    chunks = _parallel._chunks
+
+    def failing(path: str, count: int) -> list[tuple[int, int]]:
+        if path == str(paths[1]):
+            raise PermissionError(13, "Permission denied")
+        return chunks(path, count)
+
+    monkeypatch.setattr(_parallel, "_chunks", failing)
+    status, out, err = run("validate", "-j", "2", *paths)
+    assert status == 2
+    assert err == f"elastic-events: error: cannot read {str(paths[1])!r}: Permission denied\n"
+    assert out == serial[1].replace("in 2 files", "in 2 files; 1 file could not be read")
+
+
 def test_jobs_must_be_a_positive_number(run: Run, tmp_path: Path) -> None:
     with pytest.raises(SystemExit):
         main(["validate", "-j", "0", str(kubectl_log(tmp_path))])
