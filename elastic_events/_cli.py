@@ -666,20 +666,17 @@ class _Sources:
     def lines(self) -> Iterator[tuple[str, LogLine]]:
         """The kept lines of every file, in time order, each with its file's name."""
         keep = self.keep
+        everything = keep == EventFilter(zone=keep.zone)  # Each line _one yields has an event.
         if len(self.logs) == 1:
             name, log = self.logs[0]
-            for _, _, line in self._one(name, log):
-                if keep(line):
-                    yield name, line
-            return
+            lines = (item[2] for item in self._one(name, log))
+            return ((name, line) for line in (lines if everything else filter(keep, lines)))
         import heapq
 
         merged = heapq.merge(
             *(self._one(name, log) for name, log in self.logs), key=lambda item: item[0]
         )
-        for _, name, line in merged:
-            if keep(line):
-                yield name, line
+        return ((name, line) for _, name, line in merged if everything or keep(line))
 
 
 _LATE_REPORTS = 10

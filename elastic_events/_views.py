@@ -356,7 +356,7 @@ def table_row(line: LogLine) -> dict[str, str]:
         details = f"run_id={event.run_id} {details}"
     else:
         host, rank = _host_and_rank(event.metadata)
-        time, kind = _time(event.timestamp), event.source.name
+        time, kind = _time(event.timestamp) if event.timestamp else "", event.source.name
         details = " ".join([
             f"{key}={text if len(text) <= 60 else _fit(text, 60)}"
             for key, value in event.metadata.items()
@@ -372,8 +372,13 @@ def table_row(line: LogLine) -> dict[str, str]:
         "SOURCE/STATE": kind,
         "NAME": _clean(event.name),
         "NODE": _clean(host if rank is None else f"{host} rank {rank}"),
-        "DETAILS": _fit(_clean(details), 400),
+        "DETAILS": _fit(_clean(details[: _DETAILS_WIDTH + 1]), _DETAILS_WIDTH),
     }
+
+
+# The widest details cell. Escaping a character never shortens it, so the cell is cleaned from
+# the first characters only: the rest would be cut anyway.
+_DETAILS_WIDTH = 400
 
 
 def _time(timestamp: int) -> str:
@@ -409,7 +414,10 @@ def visible_text(text: str, lines: bool = False) -> str:
 
     .. versionadded:: 0.1
     """
-    if text.isascii() and text.isprintable():  # Most text: nothing to escape, said in C.
+    # Most text: nothing to escape, said in C. Every character escaped is one that
+    # str.isprintable() refuses (a control, format or surrogate character), so printable text,
+    # ASCII or not ("…" where a value was cut), is shown as it is.
+    if text.isprintable():
         return text
     return (_SHOWN_IN_LINES if lines else _CONTROL).sub(_escaped, text)
 

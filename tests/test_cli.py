@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from elastic_events import Event, EventSource, NodeState, RdzvEvent
+from elastic_events import Event, EventSource, NodeState, RdzvEvent, visible_text
 from elastic_events._cli import main
 from tests.test_timeline import SVG, simulated_log
 
@@ -412,3 +412,16 @@ def test_a_read_error_midway_reports_what_was_read_and_exits_2(
         "0 events, 1 bad line, 0 other lines in 0 files; 1 file could not be read\n"
     )
     assert err == "elastic-events: error: cannot read the standard input: Input/output error\n"
+
+
+def test_every_character_the_table_escapes_is_one_that_isprintable_refuses() -> None:
+    """visible_text() returns printable text as it is, without its regular expression: that is
+    right only if each character it escapes is one that str.isprintable() refuses."""
+    from elastic_events._views import _CONTROL, _SHOWN_IN_LINES
+
+    for pattern in (_CONTROL, _SHOWN_IN_LINES):
+        escaped = [chr(code) for code in range(0x110000) if pattern.match(chr(code))]
+        assert len(escaped) > 200
+        assert not any(char.isprintable() for char in escaped)
+    assert visible_text("cut\u2026 n\u00e9") == "cut\u2026 n\u00e9"
+    assert visible_text("cut\u2026\u200b") == "cut\u2026\\u200b"
