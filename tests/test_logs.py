@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import bz2
 import dataclasses
+import errno
 import gzip
 import io
 import json
@@ -411,3 +412,60 @@ def test_a_stream_is_read_no_further_ahead_than_the_line_being_read() -> None:
     lines = iter(EventLog(stream))  # type: ignore[arg-type]
     assert next(lines).number == 1
     assert stream.given <= len(EVENT_LINE) + 10
+
+
+class FailingDisk(io.RawIOBase):
+    """A file whose first bytes read, and whose next read fails as a disk fails."""
+
+    def __init__(self, first: bytes) -> None:
+        self._first = first
+
+    def readable(self) -> bool:
+        return True
+
+    def read(self, size: int = -1) -> bytes:
+        if not self._first:
+            raise OSError(errno.EIO, "Input/output error")
+        given, self._first = self._first, b""
+        return given
+
+
+@pytest.mark.parametrize("compress", [gzip.compress, bz2.compress, lzma.compress])
+def test_a_disk_failing_under_a_compressed_log_is_raised_not_called_damaged_data(
+    compress: Callable[[bytes], bytes],
+) -> None:
+    data = compress(b"".join([EVENT_LINE + b"\n"] * 5000))
+    with pytest.raises(OSError, match="Input/output error") as raised:
+        list(EventLog(FailingDisk(data[: len(data) // 2])))  # type: ignore[arg-type]
+    assert raised.value.errno == errno.EIO
+
+
+@given(
+    lines=st.lists(
+        st.sampled_from([EVENT_LINE, b"other", b"{", b"x" * 70 + EVENT_LINE]), max_size=8
+    ),
+    limit=st.sampled_from([1, len(EVENT_LINE) - 1, len(EVENT_LINE), len(EVENT_LINE) + 1, 1000]),
+    cut_last=st.booleans(),
+)
+@example(lines=[b"x" * 70 + EVENT_LINE, EVENT_LINE], limit=len(EVENT_LINE), cut_last=False)
+@example(lines=[EVENT_LINE], limit=len(EVENT_LINE), cut_last=True)  # Ends where the limit does.
+def test_a_text_stream_keeps_the_limit_as_a_binary_stream_does_in_characters(
+    lines: list[bytes], limit: int, cut_last: bool
+) -> None:
+    data = b"".join(line + b"\n" for line in lines)
+    if cut_last:
+        data = data.removesuffix(b"\n")  # The last line without its newline.
+    read = [
+        [(line.number, line.event, line.error) for line in log]
+        for log in (
+            EventLog(io.BytesIO(data), max_line=limit),
+            EventLog(io.StringIO(data.decode()), max_line=limit),
+        )
+    ]
+    said_in_bytes = [
+        (n, event, error.replace(" bytes ", " characters ")) for n, event, error in read[0]
+    ]
+    assert read[1] == said_in_bytes
+    assert sum(bool(error) for *_, error in read[1]) == sum(
+        len(line) > limit or line == b"{" for line in lines
+    )
