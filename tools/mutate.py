@@ -20,7 +20,6 @@ import argparse
 import ast
 import concurrent.futures
 import contextlib
-import copy
 import json
 import os
 import shutil
@@ -29,8 +28,9 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -93,12 +93,25 @@ def _docstring_nodes(tree: ast.AST) -> set[int]:
     return found
 
 
+def _is_typing_guard(node: ast.AST) -> bool:
+    """``TYPE_CHECKING = False`` and ``if TYPE_CHECKING:``: imports for type checkers only, so
+    the mutants of their insides (the imports made at run time, or dropped) are equivalent."""
+    if isinstance(node, ast.Assign):
+        return [ast.dump(t) for t in node.targets] == [
+            ast.dump(ast.Name("TYPE_CHECKING", ast.Store()))
+        ]
+    return (
+        isinstance(node, ast.If)
+        and isinstance(node.test, ast.Name)
+        and node.test.id == "TYPE_CHECKING"
+    )
+
+
 def _is_annotation_or_typing(node: ast.AST, parents: dict[int, ast.AST]) -> bool:
-    """Code that never runs: annotations, ``if TYPE_CHECKING:`` blocks."""
+    """Code that never runs: annotations, ``if TYPE_CHECKING:`` blocks and their guard."""
     child, current = node, parents.get(id(node))
     while current is not None:
-        typing_only = isinstance(current, ast.If) and isinstance(current.test, ast.Name)
-        if typing_only and current.test.id == "TYPE_CHECKING" and child in current.body:  # type: ignore[attr-defined]
+        if _is_typing_guard(current) and child not in getattr(current, "orelse", ()):
             return True
         if isinstance(current, ast.AnnAssign) and child is current.annotation:
             return True
@@ -110,7 +123,7 @@ def _is_annotation_or_typing(node: ast.AST, parents: dict[int, ast.AST]) -> bool
         ):
             return True
         child, current = current, parents.get(id(current))
-    return False
+    return isinstance(node, ast.If) and _is_typing_guard(node)
 
 
 def mutants(source: str, strings: bool = False) -> Iterator[tuple[int, int, str, str]]:
@@ -140,35 +153,37 @@ def mutants(source: str, strings: bool = False) -> Iterator[tuple[int, int, str,
             node, (ast.FunctionDef, ast.ClassDef, ast.Import, ast.ImportFrom, ast.Pass)
         ):
             points.append((node, "remove"))
+    # Each mutation is made in the one tree, printed, and undone: no copy of the tree a mutant.
     for node, how in points:
-        mutated_tree = copy.deepcopy(tree)
-        target = [n for n in ast.walk(mutated_tree)][[n for n in ast.walk(tree)].index(node)]
-        description = _apply(target, how, mutated_tree)
-        if description is None:
+        applied = _apply(node, how, parents.get(id(node)))
+        if applied is None:
             continue
+        description, undo = applied
         try:
-            text = ast.unparse(ast.fix_missing_locations(mutated_tree))
+            text = ast.unparse(ast.fix_missing_locations(tree))
         except Exception:  # An unprintable tree: not a mutant.
             continue
+        finally:
+            undo()
         yield node.lineno, node.end_lineno or node.lineno, description, text  # type: ignore[attr-defined]
 
 
-def _apply(node: ast.AST, how: str, tree: ast.AST) -> str | None:
+Undo = Callable[[], None]
+
+
+def _apply(node: ast.AST, how: str, parent: ast.AST | None) -> tuple[str, Undo] | None:
+    """Mutate *node* in place: what was done, and how to undo it."""
     if how.startswith("op") and isinstance(node, ast.Compare):
-        i = int(how[2:])
-        old = node.ops[i]
+        i, old = int(how[2:]), node.ops[int(how[2:])]
         node.ops[i] = _SWAPS[type(old)]()
-        return f"{type(old).__name__} -> {type(node.ops[i]).__name__}"
+        return f"{type(old).__name__} -> {type(node.ops[i]).__name__}", lambda: _set(
+            node.ops, i, old
+        )
     if how == "op":
         old = node.op  # type: ignore[attr-defined]
         node.op = _SWAPS[type(old)]()  # type: ignore[attr-defined]
-        return f"{type(old).__name__} -> {type(node.op).__name__}"  # type: ignore[attr-defined]
-    if how == "drop-not":
-        parent = _parent_of(tree, node)
-        if parent is None:
-            return None
-        _replace(parent, node, node.operand)  # type: ignore[attr-defined]
-        return "not x -> x"
+        description = f"{type(old).__name__} -> {type(node.op).__name__}"  # type: ignore[attr-defined]
+        return description, lambda: setattr(node, "op", old)
     if how == "constant":
         value = node.value  # type: ignore[attr-defined]
         if isinstance(value, bool):
@@ -177,33 +192,35 @@ def _apply(node: ast.AST, how: str, tree: ast.AST) -> str | None:
             node.value = value + 1  # type: ignore[attr-defined]
         elif isinstance(value, str):
             node.value = value + "X" if value else "X"  # type: ignore[attr-defined]
-        return f"constant {value!r:.40} -> {node.value!r:.40}"  # type: ignore[attr-defined]
+        description = f"constant {value!r:.40} -> {node.value!r:.40}"  # type: ignore[attr-defined]
+        return description, lambda: setattr(node, "value", value)
+    if parent is None:
+        return None
+    if how == "drop-not":
+        return "not x -> x", _replace(parent, node, node.operand)  # type: ignore[attr-defined]
     if how == "remove":
-        parent = _parent_of(tree, node)
-        if parent is None:
-            return None
         for field in ("body", "orelse", "finalbody", "handlers"):
             block = getattr(parent, field, None)
             if isinstance(block, list) and node in block:
-                block[block.index(node)] = ast.Pass()
-                return f"removed {type(node).__name__}"
-        return None
+                return f"removed {type(node).__name__}", _replace(parent, node, ast.Pass())
     return None
 
 
-def _parent_of(tree: ast.AST, node: ast.AST) -> ast.AST | None:
-    for parent in ast.walk(tree):
-        if node in ast.iter_child_nodes(parent):
-            return parent
-    return None
+def _set(items: list[Any], index: int, value: Any) -> None:
+    items[index] = value
 
 
-def _replace(parent: ast.AST, old: ast.AST, new: ast.AST) -> None:
+def _replace(parent: ast.AST, old: ast.AST, new: ast.AST) -> Undo:
+    """Put *new* where *old* is among *parent*'s children; return how to put *old* back."""
     for field, value in ast.iter_fields(parent):
         if value is old:
             setattr(parent, field, new)
-        elif isinstance(value, list) and old in value:
-            value[value.index(old)] = new
+            return lambda: setattr(parent, field, old)
+        if isinstance(value, list) and old in value:
+            index = value.index(old)
+            value[index] = new
+            return lambda: _set(value, index, old)
+    raise LookupError(f"{old!r} is not a child of {parent!r}")
 
 
 # A pytest plugin, written into the copy: the lines of $MUTATE_TARGET that each test runs (the
