@@ -19,11 +19,9 @@ from __future__ import annotations
 import argparse
 import ast
 import concurrent.futures
-import contextlib
 import json
 import os
 import shutil
-import signal
 import subprocess
 import sys
 import tempfile
@@ -258,6 +256,38 @@ def pytest_unconfigure(config):
 """
 
 
+# Written into the copy and run there, one per slot: it imports what every test run imports
+# before the repository's code (pytest, Hypothesis, Sphinx: most of a run's start-up) once, then
+# forks a child per request to run pytest on the mutant, which imports the mutated module afresh.
+# A request is a JSON line {"args": [...], "timeout": seconds, "log": path}; the answer a line,
+# pytest's exit status or "timeout" (the child's session ended whole: a hung mutant's forks too).
+# The modules imported here can no longer be rewritten by pytest: its warning is turned off.
+_SERVER = """
+import json, os, select, signal, sys
+import pytest, _pytest.config, _pytest.doctest, _pytest.fixtures, _pytest.python
+import hypothesis, hypothesis.strategies
+try:
+    import sphinx.application, sphinx.testing.util
+except ImportError:
+    pass
+assert "elastic_events" not in sys.modules, "the mutated code must be imported by each child"
+for request in map(json.loads, sys.stdin):
+    pid = os.fork()
+    if pid == 0:
+        os.setsid()
+        log = os.open(request["log"], os.O_WRONLY | os.O_CREAT | os.O_TRUNC)
+        os.dup2(os.open(os.devnull, os.O_RDONLY), 0)
+        os.dup2(log, 1)
+        os.dup2(log, 2)
+        os._exit(int(pytest.main(request["args"])))
+    ended = select.select([os.pidfd_open(pid)], [], [], request["timeout"])[0]
+    if not ended:
+        os.killpg(pid, signal.SIGKILL)
+    status = os.waitstatus_to_exitcode(os.waitpid(pid, 0)[1])
+    print(status if ended else "timeout", flush=True)
+"""
+
+
 def _copy_repository(into: Path) -> None:
     for name in ("elastic_events", "sphinxext", "tests", "docs", "conftest.py", "pyproject.toml"):
         source = ROOT / name
@@ -268,37 +298,68 @@ def _copy_repository(into: Path) -> None:
     with (into / "conftest.py").open("a") as conftest:
         conftest.write(_FAST_HYPOTHESIS)
     (into / "_mutate_tracer.py").write_text(_TRACER)
+    (into / "_mutate_server.py").write_text(_SERVER)
 
 
-def _run_tests(
-    workdir: Path, module: str, tests: list[str], timeout: float, trace: Path | None = None
-) -> bool:
-    """Whether the tests pass (the mutant survives); ``trace``: where the tracer writes."""
+_PYTEST = ["-x", "-q", "-p", "no:cacheprovider", "-p", "no:anyio", "--no-header",
+           "-o", "addopts=--doctest-modules", "--hypothesis-profile=mutate",
+           "-W", "ignore::pytest.PytestAssertRewriteWarning"]  # fmt: skip
+
+
+def _environment(workdir: Path) -> dict[str, str]:
     # Bytecode is cached (pytest's assertion rewriting of the tests and plugins costs seconds a
-    # run otherwise), except the mutated module's: a mutant may have its size and mtime second.
-    for cached in (workdir / module).parent.glob(f"__pycache__/{Path(module).stem}.*"):
-        cached.unlink()
+    # run otherwise), except the mutated module's: see _forget_bytecode.
     environment = {**os.environ, "PYTHONPATH": str(workdir)}
     environment.pop("PYTHONDONTWRITEBYTECODE", None)
-    command = [sys.executable, "-m", "pytest", "-x", "-q", "-p", "no:cacheprovider",
-               "-p", "no:anyio", "--no-header", "-o", "addopts=--doctest-modules",
-               "--hypothesis-profile=mutate", *tests]  # fmt: skip
-    if trace is not None:
-        command += ["-p", "_mutate_tracer"]
-        environment |= {"MUTATE_TARGET": str(workdir / module), "MUTATE_LINES": str(trace)}
-    # A session of its own, so that a hanging run's forked children are ended with it.
-    with subprocess.Popen(command, cwd=workdir, env=environment, stdout=subprocess.PIPE,
-                          stderr=subprocess.STDOUT, start_new_session=True) as run:  # fmt: skip
-        try:
-            output = run.communicate(timeout=timeout)[0]
-        except subprocess.TimeoutExpired:
-            with contextlib.suppress(ProcessLookupError):
-                os.killpg(run.pid, signal.SIGKILL)
-            run.communicate()
-            return False
-    if run.returncode and timeout == _NO_LIMIT:  # The unmutated run: say why it failed.
-        print(output.decode()[-3000:], flush=True)
+    return environment
+
+
+def _forget_bytecode(workdir: Path, module: str) -> None:
+    """A mutant may have its module's size and mtime second: its bytecode must not be reused."""
+    for cached in (workdir / module).parent.glob(f"__pycache__/{Path(module).stem}.*"):
+        cached.unlink()
+
+
+def _traced_run(workdir: Path, module: str, tests: list[str], trace: Path) -> bool:
+    """Whether the tests pass on the unmutated code; the tracer writes into *trace*."""
+    _forget_bytecode(workdir, module)
+    environment = _environment(workdir)
+    environment |= {"MUTATE_TARGET": str(workdir / module), "MUTATE_LINES": str(trace)}
+    command = [sys.executable, "-m", "pytest", *_PYTEST, "-p", "_mutate_tracer", *tests]
+    run = subprocess.run(command, cwd=workdir, env=environment, capture_output=True, check=False)
+    if run.returncode:  # Say why it failed.
+        print((run.stdout + run.stderr).decode()[-3000:], flush=True)
     return run.returncode == 0
+
+
+class _Slot:
+    """A copy of the repository, and the server that runs tests in it (see _SERVER)."""
+
+    def __init__(self, workdir: Path) -> None:
+        self.workdir = workdir
+        self.log = workdir / "_mutate_run.log"
+        self.server = subprocess.Popen(
+            [sys.executable, "_mutate_server.py"], cwd=workdir, env=_environment(workdir),
+            stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True,
+        )  # fmt: skip
+
+    def passes(self, module: str, tests: list[str], timeout: float) -> bool:
+        """Whether the tests pass in time (the mutant survives)."""
+        _forget_bytecode(self.workdir, module)
+        assert self.server.stdin is not None
+        assert self.server.stdout is not None
+        request = {"args": [*_PYTEST, *tests], "timeout": timeout, "log": str(self.log)}
+        self.server.stdin.write(json.dumps(request) + "\n")
+        self.server.stdin.flush()
+        answer = self.server.stdout.readline().strip()
+        if not answer:
+            raise RuntimeError(f"the test server of {self.workdir} ended")
+        return answer == "0"
+
+    def close(self) -> None:
+        if self.server.stdin is not None:
+            self.server.stdin.close()
+        self.server.wait()
 
 
 _NO_LIMIT = 3600.0
@@ -315,29 +376,64 @@ def _tests_of(module: str, first: int, last: int) -> list[str]:
     covering = _covering[module]
     tests = [test for test, ran in covering.items() if test and lines & ran]
     if not tests or lines & covering.get("", set()):
-        return [test for test in covering if test]
-    return tests
+        tests = [test for test in covering if test]
+    return sorted(tests, key=lambda test: _seconds.get(test, 0.0))  # The fastest fail first.
 
 
 def _try(
-    job: tuple[str, int, int, str, str], slots: list[Path]
+    job: tuple[str, int, int, str, str], slots: list[_Slot]
 ) -> tuple[str, int, str, bool, float]:
     module, line, last, description, text = job
     began = time.monotonic()
     tests = _tests_of(module, line, last)
-    workdir = slots.pop()
+    slot = slots.pop()
     try:
-        target = workdir / module
+        target = slot.workdir / module
         original = target.read_text()
         target.write_text(text)
         try:
             timeout = STARTUP + SLOWDOWN * sum(_seconds.get(test, 0.0) for test in tests)
-            survived = _run_tests(workdir, module, tests, timeout)
+            survived = slot.passes(module, tests, timeout)
         finally:
             target.write_text(original)
     finally:
-        slots.append(workdir)
+        slots.append(slot)
     return module, line, description, survived, time.monotonic() - began
+
+
+def _measure_unmutated(modules: list[str], slots: list[_Slot], trace: Path) -> bool:
+    """Trace which tests run which lines; the unmutated code must pass, or nothing is measured
+    (by the test server too: what it preloads must not change what passes)."""
+    for module in modules:
+        if not _traced_run(slots[0].workdir, module, [*MODULES[module], module], trace):
+            print(f"the tests of {module} fail on the unmutated code: stopping", flush=True)
+            return False
+        ran = json.loads(trace.read_text())
+        _covering[module] = {test: set(lines) for test, lines in ran["lines"].items()}
+        _seconds.update(ran["seconds"])
+        for slot in slots:
+            if not slot.passes(module, [test for test in _covering[module] if test], _NO_LIMIT):
+                print(slot.log.read_text()[-3000:], flush=True)
+                print(f"the tests of {module} fail in the test server: stopping", flush=True)
+                return False
+    return True
+
+
+def _run_mutants(
+    jobs: list[tuple[str, int, int, str, str]], modules: list[str], slots: list[_Slot]
+) -> dict[str, list[tuple[int, str, bool, float]]]:
+    results: dict[str, list[tuple[int, str, bool, float]]] = {m: [] for m in modules}
+    start = time.monotonic()
+    with concurrent.futures.ThreadPoolExecutor(len(slots)) as pool:
+        for done, (module, line, description, survived, seconds) in enumerate(
+            pool.map(lambda job: _try(job, slots), jobs), 1
+        ):
+            results[module].append((line, description, survived, seconds))
+            if survived:
+                print(f"  SURVIVED {module}:{line}: {description}", flush=True)
+            if done % 25 == 0:
+                print(f"  {done}/{len(jobs)} in {time.monotonic() - start:.0f} s", flush=True)
+    return results
 
 
 def main() -> int:
@@ -353,31 +449,17 @@ def main() -> int:
     ]
     print(f"{len(jobs)} mutants of {len(args.modules)} modules, {args.jobs} at a time", flush=True)
     with tempfile.TemporaryDirectory(prefix="mutate-") as scratch:
-        slots = []
         for n in range(args.jobs):
-            workdir = Path(scratch) / f"slot{n}"
-            workdir.mkdir()
-            _copy_repository(workdir)
-            slots.append(workdir)
-        for module in args.modules:  # The unmutated code must pass, or nothing is measured.
-            trace = Path(scratch) / "lines.json"
-            if not _run_tests(slots[0], module, [*MODULES[module], module], _NO_LIMIT, trace):
-                print(f"the tests of {module} fail on the unmutated code: stopping", flush=True)
+            (Path(scratch) / f"slot{n}").mkdir()
+            _copy_repository(Path(scratch) / f"slot{n}")
+        slots = [_Slot(Path(scratch) / f"slot{n}") for n in range(args.jobs)]
+        try:
+            if not _measure_unmutated(args.modules, slots, Path(scratch) / "lines.json"):
                 return 1
-            ran = json.loads(trace.read_text())
-            _covering[module] = {test: set(lines) for test, lines in ran["lines"].items()}
-            _seconds.update(ran["seconds"])
-        results: dict[str, list[tuple[int, str, bool, float]]] = {m: [] for m in args.modules}
-        start = time.monotonic()
-        with concurrent.futures.ThreadPoolExecutor(args.jobs) as pool:
-            for done, (module, line, description, survived, seconds) in enumerate(
-                pool.map(lambda job: _try(job, slots), jobs), 1
-            ):
-                results[module].append((line, description, survived, seconds))
-                if survived:
-                    print(f"  SURVIVED {module}:{line}: {description}", flush=True)
-                if done % 25 == 0:
-                    print(f"  {done}/{len(jobs)} in {time.monotonic() - start:.0f} s", flush=True)
+            results = _run_mutants(jobs, args.modules, slots)
+        finally:
+            for slot in slots:
+                slot.close()
     total = killed = 0
     print("\nmodule                                    mutants  killed  rate    s/mutant")
     for module, outcomes in results.items():
