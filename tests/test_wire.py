@@ -359,3 +359,12 @@ def test_schema_rejects_what_deserialize_rejects(document: dict[str, object]) ->
 def test_schema_of_something_else_is_a_type_error() -> None:
     with pytest.raises(TypeError, match="json_schema\\(\\) takes an event class such as Event"):
         json_schema(dict)
+
+
+def test_a_subclass_with_a_field_the_wire_cannot_carry_is_refused_by_name() -> None:
+    @dataclasses.dataclass
+    class Measured(Event):
+        ratio: float = 0.5
+
+    with pytest.raises(TypeError, match=r"^no wire format for a field annotated 'float'$"):
+        Measured("n", EventSource.AGENT)
