@@ -386,6 +386,27 @@ def test_constructor_expressions_build_the_event(text: str, expected: Any) -> No
             "at line 1, column 1 of the content: the content must be a call to Event(...) or a "
             'JSON object, not a lambda; for example Event(name="...", source=EventSource.WORKER)',
         ),
+        (
+            'os.system("true")',
+            0,
+            "at line 1, column 1 of the content: the content must be a call to Event(...) or a "
+            "JSON object, not a call to os.system; for example "
+            'Event(name="...", source=EventSource.WORKER)',
+        ),
+        (
+            "\n42",
+            1,
+            "at line 1, column 1 of the content: the content must be a call to Event(...) or a "
+            "JSON object, not the constant 42; for example "
+            'Event(name="...", source=EventSource.WORKER)',
+        ),
+        (
+            'Event(name=colour, source="WORKER")',
+            0,
+            "at line 1, column 12 of the content: the name 'colour' is not allowed here; allowed "
+            "are string, number, boolean and None literals, dicts with string keys, and enum "
+            "members such as EventSource.WORKER or NodeState.RUNNING",
+        ),
     ],
     ids=[
         "import",
@@ -408,6 +429,9 @@ def test_constructor_expressions_build_the_event(text: str, expected: Any) -> No
         "duplicate-key",
         "list",
         "lambda",
+        "other-callee",
+        "constant",
+        "unknown-name",
     ],
 )
 def test_disallowed_expressions_are_rejected_where_they_are(
@@ -425,6 +449,22 @@ def test_expression_syntax_errors_give_the_line() -> None:
         'JSON object or a call such as Event(name="...", source=EventSource.WORKER)'
     )
     assert (error.subtype, error.line) == ("expression", 0)
+
+
+def test_an_expression_python_cannot_encode_is_refused_saying_why() -> None:
+    error = error_of('Event("\ud800", "AGENT")')
+    assert error.message == (
+        "invalid expression: 'utf-8' codec can't encode character '\\ud800' in position 7: "
+        "surrogates not allowed; write a JSON object or a call such as "
+        'Event(name="...", source=EventSource.WORKER)'
+    )
+    assert (error.subtype, error.line) == ("expression", None)
+
+
+def test_an_expression_nested_past_what_can_be_checked_is_refused_saying_so() -> None:
+    error = error_of('Event("x", "AGENT", timestamp=' + "-" * 20_000 + "1)")
+    assert error.message == "the expression is nested too deeply to check; write Event(...) plainly"
+    assert (error.subtype, error.line) == ("expression", None)
 
 
 def test_values_the_class_rejects_in_an_expression_say_what_the_library_says() -> None:
