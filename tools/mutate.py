@@ -33,10 +33,11 @@ from typing import Any
 ROOT = Path(__file__).resolve().parents[1]
 
 #: The modules to mutate, and the pytest arguments that select the tests covering each (fastest
-#: first: they fail first). Left out, as seconds a mutant each: the Sphinx builds of
-#: test_event_log.py and the tests spawning processes (the threads and the forks of
-#: test_concurrency.py stay). Tests that run the code only in a subprocess (the CLI's) are
-#: never picked for a mutant: the tracer does not see them run it.
+#: first: they fail first). Left out, as seconds a mutant each: the Sphinx builds (of
+#: test_event_log.py, test_adopt.py: its foreign classes are read without Sphinx too) and the
+#: tests spawning processes (the threads and the forks of test_concurrency.py stay). Tests that
+#: run the code only in a subprocess (the CLI's) are never picked for a mutant: the tracer does
+#: not see them run it.
 _SLOW_CONCURRENCY = [
     "--deselect=tests/test_concurrency.py::test_processes_appending_to_one_file_write_whole_lines",
     "--deselect=tests/test_concurrency.py::test_processes_appending_lines_of_up_to_50_kb_write_them_whole",
@@ -55,7 +56,11 @@ MODULES: dict[str, list[str]] = {
     "elastic_events/_destinations.py": _RECORDING,
     "elastic_events/_logs.py": ["tests/test_logs.py", "tests/test_hostile_read.py"],
     "elastic_events/_file_handler.py": _RECORDING,
-    "sphinxext/event_json/_content.py": ["tests/test_event_json_parse.py"],
+    "sphinxext/event_json/_content.py": [
+        "tests/test_event_json_parse.py", "tests/test_adopt.py", "-m", "not sphinx",
+        "--deselect=tests/test_adopt.py::test_the_extension_works_under_the_name_the_wheel_installs",
+        "tests/test_hostile_read.py::test_the_directive_content_is_refused_at_every_depth_with_a_content_error",
+    ],
 }  # fmt: skip
 
 #: A mutant's test run may take this many times the unmutated run of its tests, and STARTUP
@@ -124,6 +129,16 @@ def _is_annotation_or_typing(node: ast.AST, parents: dict[int, ast.AST]) -> bool
     return isinstance(node, ast.If) and _is_typing_guard(node)
 
 
+def _is_final_return_none(node: ast.AST, parent: ast.AST | None) -> bool:
+    """A function's last statement, ``return None``: removed, the function returns None all
+    the same."""
+    returns_none = isinstance(node, ast.Return) and (
+        node.value is None or (isinstance(node.value, ast.Constant) and node.value.value is None)
+    )
+    in_function = isinstance(parent, (ast.FunctionDef, ast.AsyncFunctionDef))
+    return returns_none and in_function and parent.body[-1] is node  # type: ignore[union-attr]
+
+
 def mutants(source: str, strings: bool = False) -> Iterator[tuple[int, int, str, str]]:
     """Yield (first line, last line, description, mutated source) for every mutation."""
     tree = ast.parse(source)
@@ -147,8 +162,12 @@ def mutants(source: str, strings: bool = False) -> Iterator[tuple[int, int, str,
             kinds = (bool, int, float, str) if strings else (bool, int, float)
             if isinstance(node.value, kinds):
                 points.append((node, "constant"))
-        if isinstance(node, ast.stmt) and not isinstance(
-            node, (ast.FunctionDef, ast.ClassDef, ast.Import, ast.ImportFrom, ast.Pass)
+        if (
+            isinstance(node, ast.stmt)
+            and not isinstance(
+                node, (ast.FunctionDef, ast.ClassDef, ast.Import, ast.ImportFrom, ast.Pass)
+            )
+            and not _is_final_return_none(node, parents.get(id(node)))
         ):
             points.append((node, "remove"))
     # Each mutation is made in the one tree, printed, and undone: no copy of the tree a mutant.
