@@ -469,3 +469,12 @@ def test_a_text_stream_keeps_the_limit_as_a_binary_stream_does_in_characters(
     assert sum(bool(error) for *_, error in read[1]) == sum(
         len(line) > limit or line == b"{" for line in lines
     )
+
+
+def test_a_line_past_max_length_is_refused_as_parse_json_refuses_it_whatever_max_line() -> None:
+    empty = Event("", EventSource.AGENT).serialize()
+    line = Event("x" * (_wire.MAX_LENGTH + 1 - len(empty)), EventSource.AGENT).serialize()
+    (read,) = EventLog([line], max_line=_wire.MAX_LENGTH + 1)
+    assert read.error == (
+        "not read: 16,777,217 characters of JSON, more than the 16,777,216 a document may have"
+    )

@@ -6,12 +6,14 @@ import contextlib
 import dataclasses
 import json
 import math
+from typing import Any
 
 import jsonschema
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+import elastic_events
 from elastic_events import (
     Event,
     EventSource,
@@ -368,3 +370,40 @@ def test_a_subclass_with_a_field_the_wire_cannot_carry_is_refused_by_name() -> N
 
     with pytest.raises(TypeError, match=r"^no wire format for a field annotated 'float'$"):
         Measured("n", EventSource.AGENT)
+
+
+def event_line_of_length(length: int) -> str:
+    """A valid Event line of exactly *length* characters: its name fills it."""
+    empty = Event("", EventSource.AGENT).serialize()
+    return Event("x" * (length - len(empty)), EventSource.AGENT).serialize()
+
+
+@pytest.mark.parametrize("read", [elastic_events.parse_json, Event.deserialize])
+def test_a_document_of_max_length_is_read_and_one_character_more_is_not(read: Any) -> None:
+    read(event_line_of_length(elastic_events.MAX_LENGTH))
+    with pytest.raises(InvalidEventError) as raised:
+        read(event_line_of_length(elastic_events.MAX_LENGTH + 1))
+    assert str(raised.value) == (
+        "not read: 16,777,217 characters of JSON, more than the 16,777,216 a document may have"
+    )
+
+
+@pytest.mark.parametrize(
+    ("text", "deep"),
+    [
+        ("[" * 100 + "]" * 100, False),
+        ("[" * 100 + "]" * 99 + ", []]", False),  # 101 brackets, 100 levels.
+        ("[" * 101 + "]" * 101, True),
+        ('{"a": ' * 101 + "1" + "}" * 101, True),
+        ('["' + "[" * 200 + '"]', False),  # Brackets inside a string do not nest.
+    ],
+)
+def test_json_nested_past_max_depth_is_not_read(text: str, deep: bool) -> None:
+    if not deep:
+        assert isinstance(elastic_events.parse_json(text), list)
+        return
+    with pytest.raises(InvalidEventError) as raised:
+        elastic_events.parse_json(text)
+    assert str(raised.value) == (
+        "not read: the JSON nests arrays and objects more than 100 levels deep"
+    )
