@@ -197,6 +197,44 @@ def test_problems_and_iteration_report_the_same_bad_lines() -> None:
     assert fast[-1] == (len(lines), "field 'pid' must be an integer; got -1.5 (a number)")
 
 
+WHOLE_EVENT = Event("x", EventSource.AGENT, metadata={"a": 1}).serialize().encode()
+WHOLE_RDZV = RdzvEvent("r", "r", "m", "h", 1, NodeState.RUNNING).serialize().encode()
+
+
+# Lines with every field in order, of JSON types the fast path takes: it must check the values.
+@pytest.mark.parametrize(
+    ("line", "error"),
+    [
+        (
+            WHOLE_EVENT.replace(b"AGENT", b"MASTER"),
+            "field 'source' must be one of 'AGENT', 'WORKER' (an EventSource); got 'MASTER' "
+            "(a string)",
+        ),
+        (
+            WHOLE_RDZV.replace(b"RUNNING", b"DANCING"),
+            "field 'node_state' must be one of 'INIT', 'RUNNING', 'SUCCEEDED', 'FAILED' (a "
+            "NodeState); got 'DANCING' (a string)",
+        ),
+        (
+            WHOLE_RDZV.replace(b'"pid": 1', b'"pid": 1' + b"0" * 400),
+            "field 'pid' must be an integer within ±1.7976931348623157e+308 (the range of a "
+            "double); got an integer of about 401 digits",
+        ),
+        (
+            WHOLE_EVENT.replace(b'"a": 1', b'"a": 1e999'),
+            "not valid JSON here: the number 1e999 is too large for a float, which reads it as "
+            "infinity (RFC 8259 numbers are finite); write it as a string",
+        ),
+    ],
+    ids=["source", "node-state", "huge-pid", "infinite-metadata"],
+)
+def test_a_line_of_plain_json_types_with_a_bad_value_is_a_bad_line_either_way(
+    line: bytes, error: str
+) -> None:
+    for read in (iter(EventLog([line])), EventLog([line]).problems()):
+        assert [(bad.number, bad.event, bad.error) for bad in read] == [(1, None, error)]
+
+
 # The wire format's fast check agrees with its full one
 
 json_values = st.recursive(
