@@ -2,11 +2,14 @@
 
 Each mutant is one small change to one module, made on its syntax tree: a comparison, boolean
 or arithmetic operator swapped, a constant changed, ``not`` dropped, a statement removed. The
-tests that cover the module run against it (in a copy of the repository, fail-fast, with
-fewer Hypothesis examples); the mutant is killed when they fail or time out. Only the tests
-that run the mutated lines run (found once per module by tracing the unmutated run); a mutant
-of a line that runs on import, or in no test the tracer sees (a forked child), gets them all.
-Prints the kill rate per module, the seconds per mutant, and every survivor.
+tests that cover the module run against it (in a copy of the repository, fail-fast, fastest
+first, with fewer Hypothesis examples, in a process forked from one that imported pytest
+already); the mutant is killed when they fail or time out. Only the tests that run the mutated
+lines run (found once per module by tracing the unmutated run); a mutant of a line that runs
+on import, or in no test the tracer sees (a forked child), gets them all. Not made: mutants
+that cannot change behaviour by construction (docstrings, annotations, the insides of ``if
+TYPE_CHECKING:``, a function's final ``return None``). Prints the kill rate per module, the
+seconds per mutant, and every survivor.
 
     python tools/mutate.py                 # every module of MODULES
     python tools/mutate.py elastic_events/_wire.py --jobs 2
