@@ -13,6 +13,7 @@ seconds per mutant, and every survivor.
 
     python tools/mutate.py                 # every module of MODULES
     python tools/mutate.py elastic_events/_wire.py --jobs 2
+    python tools/mutate.py elastic_events/_wire.py --lines 629,635   # those lines' mutants
 
 `make mutate` runs it under `nice`. It is not part of `make test`.
 """
@@ -476,11 +477,17 @@ def main() -> int:
     parser.add_argument("modules", nargs="*", default=list(MODULES))
     parser.add_argument("--jobs", type=int, default=2)
     parser.add_argument("--strings", action="store_true", help="mutate string constants too")
+    parser.add_argument(
+        "--lines",
+        type=lambda text: {int(n) for n in text.split(",")},
+        help="only the mutants of these lines (comma-separated): the survivors of a run, again",
+    )
     args = parser.parse_args()
     jobs = [
         (module, line, last, description, text)
         for module in args.modules
         for line, last, description, text in mutants((ROOT / module).read_text(), args.strings)
+        if args.lines is None or line in args.lines
     ]
     print(f"{len(jobs)} mutants of {len(args.modules)} modules, {args.jobs} at a time", flush=True)
     with tempfile.TemporaryDirectory(prefix="mutate-") as scratch:
