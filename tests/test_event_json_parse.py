@@ -463,6 +463,17 @@ def test_an_expression_python_cannot_encode_is_refused_saying_why() -> None:
     assert (error.subtype, error.line) == ("expression", None)
 
 
+def test_a_null_character_is_refused_at_the_start_of_the_content() -> None:
+    # Python says neither line nor column of a null character: the content's start is given.
+    error = error_of('Event("x\0", "AGENT")')
+    assert error.message == (
+        "invalid expression at line 1, column 1 of the content: source code string cannot "
+        'contain null bytes; write a JSON object or a call such as Event(name="...", '
+        "source=EventSource.WORKER)"
+    )
+    assert (error.subtype, error.line) == ("expression", 0)
+
+
 def test_an_expression_nested_past_what_can_be_checked_is_refused_saying_so() -> None:
     error = error_of('Event("x", "AGENT", timestamp=' + "-" * 20_000 + "1)")
     assert error.message == "the expression is nested too deeply to check; write Event(...) plainly"
@@ -661,6 +672,11 @@ def test_a_projects_class_says_what_is_wrong_in_its_own_terms(
 ) -> None:
     error = error_of(text, ROTA)
     assert (error.message, error.subtype) == (message, subtype)
+
+
+def test_an_event_of_a_projects_class_is_written_as_its_fields_in_order() -> None:
+    line = serialize_checked(Rota("r", Shift.DAY, ["a"]))
+    assert line == '{"name": "r", "shift": "day", "crew": ["a"]}'
 
 
 def test_an_event_changed_so_that_its_class_refuses_its_json_is_reported() -> None:
