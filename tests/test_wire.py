@@ -6,6 +6,7 @@ import contextlib
 import dataclasses
 import json
 import math
+import sys
 from typing import Any
 
 import jsonschema
@@ -407,3 +408,15 @@ def test_json_nested_past_max_depth_is_not_read(text: str, deep: bool) -> None:
     assert str(raised.value) == (
         "not read: the JSON nests arrays and objects more than 100 levels deep"
     )
+
+
+@pytest.mark.parametrize("limit", [640, 5000])
+def test_an_integer_past_pythons_digit_limit_is_refused_naming_that_limit(limit: int) -> None:
+    previous = sys.get_int_max_str_digits()
+    sys.set_int_max_str_digits(limit)
+    try:
+        with pytest.raises(InvalidEventError) as raised:
+            elastic_events.parse_json('{"n": 1' + "0" * limit + "}")
+    finally:
+        sys.set_int_max_str_digits(previous)
+    assert str(raised.value).startswith(f"not read: an integer of more than {limit} digits (")
