@@ -155,6 +155,16 @@ def test_an_object_with_no_field_of_either_class_says_what_each_needs() -> None:
     assert error_of("{}").endswith("; this object has no fields")
 
 
+@pytest.mark.parametrize(("fields", "shown"), [(8, "'h'"), (9, "'h', ...")])
+def test_an_object_of_neither_class_shows_its_first_8_fields(fields: int, shown: str) -> None:
+    line = json.dumps(dict.fromkeys("abcdefghi"[:fields], 1))
+    assert error_of(line) == (
+        "neither an Event (which has 'source') nor an RdzvEvent (which has 'run_id', 'message', "
+        f"'hostname', 'pid', 'node_state'); this object has 'a', 'b', 'c', 'd', 'e', 'f', 'g', "
+        f"{shown}"
+    )
+
+
 def test_the_class_is_told_by_its_own_fields_and_checked_with_the_library_messages() -> None:
     assert error_of('{"name": "x", "run_id": "r"}') == (
         "missing required field 'message', 'hostname', 'pid', 'node_state' of a RdzvEvent"
