@@ -72,7 +72,9 @@ MODULES: dict[str, list[str]] = {
     "elastic_events/_record.py": _RECORDING,
     "elastic_events/_destinations.py": _RECORDING,
     "elastic_events/_logs.py": _READING,
-    "elastic_events/_file_handler.py": _RECORDING,
+    "elastic_events/_file_handler.py": [
+        *_RECORDING, "tests/test_times.py::test_event_file_handler_with_a_time_prefix_round_trips",
+    ],
     "sphinxext/event_json/_content.py": [
         "tests/test_event_json_parse.py", "tests/test_adopt.py", "-m", "not sphinx",
         "--deselect=tests/test_adopt.py::test_the_extension_works_under_the_name_the_wheel_installs",
