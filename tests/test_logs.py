@@ -526,3 +526,30 @@ def test_a_line_past_max_length_is_refused_as_parse_json_refuses_it_whatever_max
     assert read.error == (
         "not read: 16,777,217 characters of JSON, more than the 16,777,216 a document may have"
     )
+
+
+class DamagedData(io.RawIOBase):
+    """A compressed stream whose next read fails as damaged data does: an OSError, no errno."""
+
+    def __init__(self, first: bytes, message: str) -> None:
+        self._first, self._message = first, message
+
+    def readable(self) -> bool:
+        return True
+
+    def read(self, size: int = -1) -> bytes:
+        if not self._first:
+            raise OSError(self._message)
+        given, self._first = self._first, b""
+        return given
+
+
+@pytest.mark.parametrize(("length", "said"), [(80, "x" * 80), (81, "x" * 79 + "\u2026")])
+def test_what_the_decompressor_says_is_cut_to_80_characters(length: int, said: str) -> None:
+    data = gzip.compress(b"".join([EVENT_LINE + b"\n"] * 5000))
+    log = EventLog(DamagedData(data[: len(data) // 2], "x" * length))  # type: ignore[arg-type]
+    *_, last = log
+    assert last.error == (
+        f"not read: the gzip data is cut short or damaged ({said}); the lines before this one "
+        "were read"
+    )
