@@ -553,3 +553,17 @@ def test_what_the_decompressor_says_is_cut_to_80_characters(length: int, said: s
         f"not read: the gzip data is cut short or damaged ({said}); the lines before this one "
         "were read"
     )
+
+
+@pytest.mark.parametrize(
+    "lines",
+    [
+        [b"other", b'{"name": "\xff"}', EVENT_LINE],
+        ["other", '{"name": "x"}', EVENT_LINE.decode()],
+    ],
+    ids=["bytes", "str"],
+)
+def test_other_bad_and_good_lines_are_counted_alike_for_bytes_and_str(lines: list[Any]) -> None:
+    log = EventLog(lines)
+    assert [line.number for line in log] == [2, 3]
+    assert (log.other, log.bad, log.events) == (1, 1, 1)
