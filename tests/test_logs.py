@@ -7,6 +7,7 @@ import dataclasses
 import errno
 import gzip
 import io
+import itertools
 import json
 import lzma
 from collections.abc import Callable, Sequence
@@ -567,3 +568,16 @@ def test_other_bad_and_good_lines_are_counted_alike_for_bytes_and_str(lines: lis
     log = EventLog(lines)
     assert [line.number for line in log] == [2, 3]
     assert (log.other, log.bad, log.events) == (1, 1, 1)
+
+
+def test_a_text_stream_that_is_not_utf8_ends_with_one_line_saying_so() -> None:
+    stream = io.TextIOWrapper(io.BytesIO(EVENT_LINE + b"\n\xff\n" + EVENT_LINE), encoding="utf-8")
+    read = list(itertools.islice(EventLog(stream), 3))  # A reader that went on would loop.
+    assert [(line.number, line.event, line.error) for line in read] == [
+        (
+            1,
+            None,
+            "not read: the text stream is not UTF-8 (invalid start byte); the lines before this "
+            "one were read (open the log in binary mode to read past such a line)",
+        )
+    ]
