@@ -5,6 +5,7 @@ from __future__ import annotations
 import builtins
 import dataclasses
 import doctest
+import enum
 import html
 import json
 import re
@@ -24,6 +25,7 @@ from elastic_events import Event, EventSource, NodeState, RdzvEvent, json_schema
 from sphinxext.event_json import _content as content
 from sphinxext.event_json import _deps as deps
 from sphinxext.event_json import _render as render
+from sphinxext.event_json._classes import Registry
 from sphinxext.event_json._content import (
     ContentError,
     parse_constructor,
@@ -386,6 +388,27 @@ def test_constructor_expressions_build_the_event(text: str, expected: Any) -> No
             "at line 1, column 1 of the content: the content must be a call to Event(...) or a "
             'JSON object, not a lambda; for example Event(name="...", source=EventSource.WORKER)',
         ),
+        (
+            'os.system("true")',
+            0,
+            "at line 1, column 1 of the content: the content must be a call to Event(...) or a "
+            "JSON object, not a call to os.system; for example "
+            'Event(name="...", source=EventSource.WORKER)',
+        ),
+        (
+            "\n42",
+            1,
+            "at line 1, column 1 of the content: the content must be a call to Event(...) or a "
+            "JSON object, not the constant 42; for example "
+            'Event(name="...", source=EventSource.WORKER)',
+        ),
+        (
+            'Event(name=colour, source="WORKER")',
+            0,
+            "at line 1, column 12 of the content: the name 'colour' is not allowed here; allowed "
+            "are string, number, boolean and None literals, dicts with string keys, and enum "
+            "members such as EventSource.WORKER or NodeState.RUNNING",
+        ),
     ],
     ids=[
         "import",
@@ -408,6 +431,9 @@ def test_constructor_expressions_build_the_event(text: str, expected: Any) -> No
         "duplicate-key",
         "list",
         "lambda",
+        "other-callee",
+        "constant",
+        "unknown-name",
     ],
 )
 def test_disallowed_expressions_are_rejected_where_they_are(
@@ -425,6 +451,33 @@ def test_expression_syntax_errors_give_the_line() -> None:
         'JSON object or a call such as Event(name="...", source=EventSource.WORKER)'
     )
     assert (error.subtype, error.line) == ("expression", 0)
+
+
+def test_an_expression_python_cannot_encode_is_refused_saying_why() -> None:
+    error = error_of('Event("\ud800", "AGENT")')
+    assert error.message == (
+        "invalid expression: 'utf-8' codec can't encode character '\\ud800' in position 7: "
+        "surrogates not allowed; write a JSON object or a call such as "
+        'Event(name="...", source=EventSource.WORKER)'
+    )
+    assert (error.subtype, error.line) == ("expression", None)
+
+
+def test_a_null_character_is_refused_at_the_start_of_the_content() -> None:
+    # Python says neither line nor column of a null character: the content's start is given.
+    error = error_of('Event("x\0", "AGENT")')
+    assert error.message == (
+        "invalid expression at line 1, column 1 of the content: source code string cannot "
+        'contain null bytes; write a JSON object or a call such as Event(name="...", '
+        "source=EventSource.WORKER)"
+    )
+    assert (error.subtype, error.line) == ("expression", 0)
+
+
+def test_an_expression_nested_past_what_can_be_checked_is_refused_saying_so() -> None:
+    error = error_of('Event("x", "AGENT", timestamp=' + "-" * 20_000 + "1)")
+    assert error.message == "the expression is nested too deeply to check; write Event(...) plainly"
+    assert (error.subtype, error.line) == ("expression", None)
 
 
 def test_values_the_class_rejects_in_an_expression_say_what_the_library_says() -> None:
@@ -512,6 +565,152 @@ def test_an_event_that_cannot_be_serialized_is_reported() -> None:
     with pytest.raises(ContentError) as info:
         serialize_checked(event)
     assert info.value.message.startswith("the Event cannot be written to the log: ")
+    assert info.value.subtype == "roundtrip"
+
+
+# --- a project's own class -------------------------------------------------------------
+
+
+class Shift(enum.Enum):
+    DAY = "day"
+    NIGHT = "night"
+
+
+@dataclasses.dataclass
+class Rota:
+    """A project's own event class: a dataclass with an enum, a list and a check of its own."""
+
+    name: str
+    shift: Shift
+    crew: list[str] = dataclasses.field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        if not self.name:
+            raise ValueError("a rota needs a name")
+
+
+ROTA = Registry({}).resolve("tests.test_event_json_parse.Rota")
+EXPRESSION = "allowed are string, number, boolean and None literals, dicts with string keys, lists"
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ('Rota("r", Shift.NIGHT, ["a", "b"])', Rota("r", Shift.NIGHT, ["a", "b"])),
+        ('tests.test_event_json_parse.Rota("r", tests.test_event_json_parse.Shift.DAY)',
+         Rota("r", Shift.DAY)),
+        ('{"name": "r", "shift": "day", "crew": ["x"]}', Rota("r", Shift.DAY, ["x"])),
+    ],
+)  # fmt: skip
+def test_a_projects_class_is_built_from_json_or_a_call_with_lists_and_its_enums(
+    text: str, expected: Rota
+) -> None:
+    assert parse_event(text, ROTA) == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "message", "subtype"),
+    [
+        (
+            "",
+            'the directive has no content; write a JSON object such as {"name": 0, "shift": 0} '
+            "or a constructor call such as Rota(name=..., shift=...)",
+            "content",
+        ),
+        (
+            'Rota("r", Shift.DAY, [*crew])',
+            "at line 1, column 23 of the content: *-unpacking is not allowed in a list; write "
+            "each item out",
+            "expression",
+        ),
+        (
+            'Rota("r", Colour.RED)',
+            "at line 1, column 11 of the content: the attribute access Colour.RED is not "
+            "allowed; only members of the enums of Rota may be named (known: Shift, "
+            "EventSource, NodeState)",
+            "expression",
+        ),
+        (
+            'Rota("r", NIGHT)',
+            "at line 1, column 11 of the content: the name 'NIGHT' is not allowed here; write "
+            "Shift.NIGHT or its value 'night'",
+            "expression",
+        ),
+        (
+            'Rota("r", dusk)',
+            "at line 1, column 11 of the content: the name 'dusk' is not allowed here; a bare "
+            f"name is not a value; {EXPRESSION}, and enum members such as Shift.DAY or "
+            "EventSource.AGENT",
+            "expression",
+        ),
+        (
+            'Rota("r", Shift.DUSK)',
+            "at line 1, column 11 of the content: Shift has no member 'DUSK'; expected one of "
+            "Shift.DAY, Shift.NIGHT",
+            "expression",
+        ),
+        ('Rota("", Shift.DAY)', "Rota rejected the values: ValueError: a rota needs a name",
+         "field"),
+        (
+            'Rota("r", "evening")',
+            "invalid Rota: field 'shift' must be one of \"day\", \"night\" (a Shift); got "
+            "'evening' (a string)",
+            "field",
+        ),
+        (
+            '{"name": "r", "shift": "evening"}',
+            "invalid Rota: field 'shift' must be one of \"day\", \"night\" (a Shift); got "
+            "'evening' (a string)",
+            "field",
+        ),
+    ],
+    ids=["empty", "list-unpacking", "other-enum", "bare-member", "bare-name", "unknown-member",
+         "own-check", "call-value", "json-value"],
+)  # fmt: skip
+def test_a_projects_class_says_what_is_wrong_in_its_own_terms(
+    text: str, message: str, subtype: str
+) -> None:
+    error = error_of(text, ROTA)
+    assert (error.message, error.subtype) == (message, subtype)
+
+
+def test_an_event_of_a_projects_class_is_written_as_its_fields_in_order() -> None:
+    line = serialize_checked(Rota("r", Shift.DAY, ["a"]))
+    assert line == '{"name": "r", "shift": "day", "crew": ["a"]}'
+
+
+def test_an_event_changed_so_that_its_class_refuses_its_json_is_reported() -> None:
+    rota = Rota("r", Shift.DAY)
+    rota.name = ""
+    with pytest.raises(ContentError) as info:
+        serialize_checked(rota, ROTA)
+    assert info.value.message == (
+        "the Rota does not read back from its JSON: Rota rejected the values: ValueError: a rota "
+        "needs a name"
+    )
+    assert info.value.subtype == "roundtrip"
+
+
+@dataclasses.dataclass
+class _Unwritable:
+    """An event whose own serialize() fails."""
+
+    name: str
+
+    def serialize(self) -> str:
+        raise RuntimeError("no disk")
+
+    @classmethod
+    def deserialize(cls, line: str) -> _Unwritable:
+        return cls(line)
+
+
+def test_an_event_whose_own_serialize_fails_is_reported() -> None:
+    with pytest.raises(ContentError) as info:
+        serialize_checked(_Unwritable("x"))
+    assert info.value.message == (
+        "the _Unwritable cannot be written and read back: RuntimeError: no disk"
+    )
     assert info.value.subtype == "roundtrip"
 
 

@@ -146,6 +146,18 @@ def test_a_value_whose_repr_raises_is_still_refused_with_invalid_event_error() -
     )
 
 
+@pytest.mark.parametrize(
+    ("length", "shown"), [(56, "['" + "a" * 56 + "']"), (57, "['" + "a" * 55 + "...")]
+)
+def test_a_refused_value_is_shown_whole_up_to_60_characters_then_cut(
+    length: int, shown: str
+) -> None:
+    with pytest.raises(InvalidEventError) as raised:
+        Event(["a" * length], EventSource.AGENT)  # type: ignore[arg-type]
+    assert str(raised.value) == f"field 'name' must be a string; got {shown} (an array)"
+    assert len(shown) == 60
+
+
 # 2. Events changed after construction: serialize() names the field; record() drops them.
 
 

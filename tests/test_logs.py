@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import bz2
 import dataclasses
+import errno
 import gzip
 import io
+import itertools
 import json
 import lzma
 from collections.abc import Callable, Sequence
@@ -154,6 +156,16 @@ def test_an_object_with_no_field_of_either_class_says_what_each_needs() -> None:
     assert error_of("{}").endswith("; this object has no fields")
 
 
+@pytest.mark.parametrize(("fields", "shown"), [(8, "'h'"), (9, "'h', ...")])
+def test_an_object_of_neither_class_shows_its_first_8_fields(fields: int, shown: str) -> None:
+    line = json.dumps(dict.fromkeys("abcdefghi"[:fields], 1))
+    assert error_of(line) == (
+        "neither an Event (which has 'source') nor an RdzvEvent (which has 'run_id', 'message', "
+        f"'hostname', 'pid', 'node_state'); this object has 'a', 'b', 'c', 'd', 'e', 'f', 'g', "
+        f"{shown}"
+    )
+
+
 def test_the_class_is_told_by_its_own_fields_and_checked_with_the_library_messages() -> None:
     assert error_of('{"name": "x", "run_id": "r"}') == (
         "missing required field 'message', 'hostname', 'pid', 'node_state' of a RdzvEvent"
@@ -194,6 +206,44 @@ def test_problems_and_iteration_report_the_same_bad_lines() -> None:
     fast = [(line.number, line.error) for line in EventLog(lines).problems()]
     assert fast == every
     assert fast[-1] == (len(lines), "field 'pid' must be an integer; got -1.5 (a number)")
+
+
+WHOLE_EVENT = Event("x", EventSource.AGENT, metadata={"a": 1}).serialize().encode()
+WHOLE_RDZV = RdzvEvent("r", "r", "m", "h", 1, NodeState.RUNNING).serialize().encode()
+
+
+# Lines with every field in order, of JSON types the fast path takes: it must check the values.
+@pytest.mark.parametrize(
+    ("line", "error"),
+    [
+        (
+            WHOLE_EVENT.replace(b"AGENT", b"MASTER"),
+            "field 'source' must be one of 'AGENT', 'WORKER' (an EventSource); got 'MASTER' "
+            "(a string)",
+        ),
+        (
+            WHOLE_RDZV.replace(b"RUNNING", b"DANCING"),
+            "field 'node_state' must be one of 'INIT', 'RUNNING', 'SUCCEEDED', 'FAILED' (a "
+            "NodeState); got 'DANCING' (a string)",
+        ),
+        (
+            WHOLE_RDZV.replace(b'"pid": 1', b'"pid": 1' + b"0" * 400),
+            "field 'pid' must be an integer within ±1.7976931348623157e+308 (the range of a "
+            "double); got an integer of about 401 digits",
+        ),
+        (
+            WHOLE_EVENT.replace(b'"a": 1', b'"a": 1e999'),
+            "not valid JSON here: the number 1e999 is too large for a float, which reads it as "
+            "infinity (RFC 8259 numbers are finite); write it as a string",
+        ),
+    ],
+    ids=["source", "node-state", "huge-pid", "infinite-metadata"],
+)
+def test_a_line_of_plain_json_types_with_a_bad_value_is_a_bad_line_either_way(
+    line: bytes, error: str
+) -> None:
+    for read in (iter(EventLog([line])), EventLog([line]).problems()):
+        assert [(bad.number, bad.event, bad.error) for bad in read] == [(1, None, error)]
 
 
 # The wire format's fast check agrees with its full one
@@ -411,3 +461,123 @@ def test_a_stream_is_read_no_further_ahead_than_the_line_being_read() -> None:
     lines = iter(EventLog(stream))  # type: ignore[arg-type]
     assert next(lines).number == 1
     assert stream.given <= len(EVENT_LINE) + 10
+
+
+class FailingDisk(io.RawIOBase):
+    """A file whose first bytes read, and whose next read fails as a disk fails."""
+
+    def __init__(self, first: bytes) -> None:
+        self._first = first
+
+    def readable(self) -> bool:
+        return True
+
+    def read(self, size: int = -1) -> bytes:
+        if not self._first:
+            raise OSError(errno.EIO, "Input/output error")
+        given, self._first = self._first, b""
+        return given
+
+
+@pytest.mark.parametrize("compress", [gzip.compress, bz2.compress, lzma.compress])
+def test_a_disk_failing_under_a_compressed_log_is_raised_not_called_damaged_data(
+    compress: Callable[[bytes], bytes],
+) -> None:
+    data = compress(b"".join([EVENT_LINE + b"\n"] * 5000))
+    with pytest.raises(OSError, match="Input/output error") as raised:
+        list(EventLog(FailingDisk(data[: len(data) // 2])))  # type: ignore[arg-type]
+    assert raised.value.errno == errno.EIO
+
+
+@given(
+    lines=st.lists(
+        st.sampled_from([EVENT_LINE, b"other", b"{", b"x" * 70 + EVENT_LINE]), max_size=8
+    ),
+    limit=st.sampled_from([1, len(EVENT_LINE) - 1, len(EVENT_LINE), len(EVENT_LINE) + 1, 1000]),
+    cut_last=st.booleans(),
+)
+@example(lines=[b"x" * 70 + EVENT_LINE, EVENT_LINE], limit=len(EVENT_LINE), cut_last=False)
+@example(lines=[EVENT_LINE], limit=len(EVENT_LINE), cut_last=True)  # Ends where the limit does.
+def test_a_text_stream_keeps_the_limit_as_a_binary_stream_does_in_characters(
+    lines: list[bytes], limit: int, cut_last: bool
+) -> None:
+    data = b"".join(line + b"\n" for line in lines)
+    if cut_last:
+        data = data.removesuffix(b"\n")  # The last line without its newline.
+    read = [
+        [(line.number, line.event, line.error) for line in log]
+        for log in (
+            EventLog(io.BytesIO(data), max_line=limit),
+            EventLog(io.StringIO(data.decode()), max_line=limit),
+        )
+    ]
+    said_in_bytes = [
+        (n, event, error.replace(" bytes ", " characters ")) for n, event, error in read[0]
+    ]
+    assert read[1] == said_in_bytes
+    assert sum(bool(error) for *_, error in read[1]) == sum(
+        len(line) > limit or line == b"{" for line in lines
+    )
+
+
+def test_a_line_past_max_length_is_refused_as_parse_json_refuses_it_whatever_max_line() -> None:
+    empty = Event("", EventSource.AGENT).serialize()
+    line = Event("x" * (_wire.MAX_LENGTH + 1 - len(empty)), EventSource.AGENT).serialize()
+    (read,) = EventLog([line], max_line=_wire.MAX_LENGTH + 1)
+    assert read.error == (
+        "not read: 16,777,217 characters of JSON, more than the 16,777,216 a document may have"
+    )
+
+
+class DamagedData(io.RawIOBase):
+    """A compressed stream whose next read fails as damaged data does: an OSError, no errno."""
+
+    def __init__(self, first: bytes, message: str) -> None:
+        self._first, self._message = first, message
+
+    def readable(self) -> bool:
+        return True
+
+    def read(self, size: int = -1) -> bytes:
+        if not self._first:
+            raise OSError(self._message)
+        given, self._first = self._first, b""
+        return given
+
+
+@pytest.mark.parametrize(("length", "said"), [(80, "x" * 80), (81, "x" * 79 + "\u2026")])
+def test_what_the_decompressor_says_is_cut_to_80_characters(length: int, said: str) -> None:
+    data = gzip.compress(b"".join([EVENT_LINE + b"\n"] * 5000))
+    log = EventLog(DamagedData(data[: len(data) // 2], "x" * length))  # type: ignore[arg-type]
+    *_, last = log
+    assert last.error == (
+        f"not read: the gzip data is cut short or damaged ({said}); the lines before this one "
+        "were read"
+    )
+
+
+@pytest.mark.parametrize(
+    "lines",
+    [
+        [b"other", b'{"name": "\xff"}', EVENT_LINE],
+        ["other", '{"name": "x"}', EVENT_LINE.decode()],
+    ],
+    ids=["bytes", "str"],
+)
+def test_other_bad_and_good_lines_are_counted_alike_for_bytes_and_str(lines: list[Any]) -> None:
+    log = EventLog(lines)
+    assert [line.number for line in log] == [2, 3]
+    assert (log.other, log.bad, log.events) == (1, 1, 1)
+
+
+def test_a_text_stream_that_is_not_utf8_ends_with_one_line_saying_so() -> None:
+    stream = io.TextIOWrapper(io.BytesIO(EVENT_LINE + b"\n\xff\n" + EVENT_LINE), encoding="utf-8")
+    read = list(itertools.islice(EventLog(stream), 3))  # A reader that went on would loop.
+    assert [(line.number, line.event, line.error) for line in read] == [
+        (
+            1,
+            None,
+            "not read: the text stream is not UTF-8 (invalid start byte); the lines before this "
+            "one were read (open the log in binary mode to read past such a line)",
+        )
+    ]

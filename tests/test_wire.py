@@ -6,12 +6,15 @@ import contextlib
 import dataclasses
 import json
 import math
+import sys
+from typing import Any
 
 import jsonschema
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+import elastic_events
 from elastic_events import (
     Event,
     EventSource,
@@ -359,3 +362,61 @@ def test_schema_rejects_what_deserialize_rejects(document: dict[str, object]) ->
 def test_schema_of_something_else_is_a_type_error() -> None:
     with pytest.raises(TypeError, match="json_schema\\(\\) takes an event class such as Event"):
         json_schema(dict)
+
+
+def test_a_subclass_with_a_field_the_wire_cannot_carry_is_refused_by_name() -> None:
+    @dataclasses.dataclass
+    class Measured(Event):
+        ratio: float = 0.5
+
+    with pytest.raises(TypeError, match=r"^no wire format for a field annotated 'float'$"):
+        Measured("n", EventSource.AGENT)
+
+
+def event_line_of_length(length: int) -> str:
+    """A valid Event line of exactly *length* characters: its name fills it."""
+    empty = Event("", EventSource.AGENT).serialize()
+    return Event("x" * (length - len(empty)), EventSource.AGENT).serialize()
+
+
+@pytest.mark.parametrize("read", [elastic_events.parse_json, Event.deserialize])
+def test_a_document_of_max_length_is_read_and_one_character_more_is_not(read: Any) -> None:
+    read(event_line_of_length(elastic_events.MAX_LENGTH))
+    with pytest.raises(InvalidEventError) as raised:
+        read(event_line_of_length(elastic_events.MAX_LENGTH + 1))
+    assert str(raised.value) == (
+        "not read: 16,777,217 characters of JSON, more than the 16,777,216 a document may have"
+    )
+
+
+@pytest.mark.parametrize(
+    ("text", "deep"),
+    [
+        ("[" * 100 + "]" * 100, False),
+        ("[" * 100 + "]" * 99 + ", []]", False),  # 101 brackets, 100 levels.
+        ("[" * 101 + "]" * 101, True),
+        ('{"a": ' * 101 + "1" + "}" * 101, True),
+        ('["' + "[" * 200 + '"]', False),  # Brackets inside a string do not nest.
+    ],
+)
+def test_json_nested_past_max_depth_is_not_read(text: str, deep: bool) -> None:
+    if not deep:
+        assert isinstance(elastic_events.parse_json(text), list)
+        return
+    with pytest.raises(InvalidEventError) as raised:
+        elastic_events.parse_json(text)
+    assert str(raised.value) == (
+        "not read: the JSON nests arrays and objects more than 100 levels deep"
+    )
+
+
+@pytest.mark.parametrize("limit", [640, 5000])
+def test_an_integer_past_pythons_digit_limit_is_refused_naming_that_limit(limit: int) -> None:
+    previous = sys.get_int_max_str_digits()
+    sys.set_int_max_str_digits(limit)
+    try:
+        with pytest.raises(InvalidEventError) as raised:
+            elastic_events.parse_json('{"n": 1' + "0" * limit + "}")
+    finally:
+        sys.set_int_max_str_digits(previous)
+    assert str(raised.value).startswith(f"not read: an integer of more than {limit} digits (")

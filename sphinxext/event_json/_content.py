@@ -11,7 +11,7 @@ from __future__ import annotations
 import ast
 import enum
 import json
-from typing import Any, NoReturn, TypeAlias
+from typing import Any, NoReturn
 
 import elastic_events
 from elastic_events import Event, InvalidEventError, RdzvEvent
@@ -23,9 +23,6 @@ __all__ = ["ContentError", "parse_constructor", "parse_event", "resolve_class", 
 
 #: This package's event classes, as spelled after ``elastic_events.``.
 EVENT_CLASSES = tuple(DEFAULT_CLASSES)
-
-AnyEvent: TypeAlias = Event | RdzvEvent
-EventClass: TypeAlias = type[Event] | type[RdzvEvent]
 
 _ALLOWED = (
     "allowed are string, number, boolean and None literals, dicts with string keys, and enum "
@@ -50,21 +47,6 @@ def codec_of(cls: type | Codec) -> Codec:
     if cls in (Event, RdzvEvent):
         return OwnCodec(cls, f"{PACKAGE}.{cls.__name__}")
     return _DEFAULTS.resolve(f"{cls.__module__}.{cls.__qualname__}")
-
-
-def public_name(cls: type) -> str:
-    """The documented dotted path of a class of the package, such as ``elastic_events.Event``."""
-    return f"{PACKAGE}.{cls.__name__}"
-
-
-def field_names(cls: type | Codec) -> list[str]:
-    """The wire fields of an event class, in declaration (and wire) order."""
-    return codec_of(cls).field_names()
-
-
-def required_fields(cls: type | Codec) -> list[str]:
-    """The fields without a default value."""
-    return codec_of(cls).required_fields()
 
 
 def parse_event(text: str, cls: type | Codec) -> Any:
