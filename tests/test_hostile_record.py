@@ -264,6 +264,15 @@ def test_metadata_changed_after_construction_is_checked_again(
         assert raised.value.path == ("metadata", "n")
 
 
+def test_metadata_of_subclasses_is_not_remembered_as_checked() -> None:
+    # Accepted at construction by the full check, but equality with an Agreeable value holds
+    # for anything: a huge int put in its place must still be refused.
+    event = Event("e", EventSource.AGENT, metadata={"n": Agreeable(5)})
+    event.metadata["n"] = 10**400
+    with pytest.raises(InvalidEventError, match=r"metadata\['n'\] must lie within"):
+        event.serialize()
+
+
 def test_metadata_checked_for_another_event_does_not_vouch_for_this_one() -> None:
     first = Event("first", EventSource.AGENT, metadata={"n": 1})
     Event("second", EventSource.AGENT, metadata={"n": 2})  # The last one checked.
