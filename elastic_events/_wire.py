@@ -376,16 +376,16 @@ def check(event: Any) -> None:
     """
     spec = _spec_of(type(event))
     fields = event.__dict__
-    plain = _plain_fields(spec, fields)
+    plain_metadata = True
     for name, _ in spec.metadata_kinds:
-        plain = plain and _plainly_valid_metadata(fields[name])
-    if not plain:
-        # Not remembered: encode() trusts metadata equal to the remembered one, and equality
-        # with a value of a subclass (an int that says it equals anything) proves nothing.
-        _check_each(spec, event)
-        return
-    for name, kind in spec.metadata_kinds:
-        kind.remember(fields[name])
+        plain_metadata = plain_metadata and _plainly_valid_metadata(fields.get(name))
+    if not (plain_metadata and _plain_fields(spec, fields)):
+        _check_each(spec, event)  # Also makes enum names (as JSON has them) members.
+    if plain_metadata:
+        # Only plain metadata is remembered: encode() trusts metadata equal to the remembered
+        # one, and equality with a subclass (an int that says it equals anything) proves nothing.
+        for name, kind in spec.metadata_kinds:
+            kind.remember(fields[name])
 
 
 def _plain_fields(spec: _Spec, fields: dict[str, Any]) -> bool:

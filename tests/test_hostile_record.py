@@ -273,6 +273,26 @@ def test_metadata_of_subclasses_is_not_remembered_as_checked() -> None:
         event.serialize()
 
 
+@pytest.mark.parametrize(
+    "build",
+    [
+        lambda: Event.deserialize('{"name": "e", "source": "AGENT", "metadata": {"n": 1}}'),
+        lambda: Event("e", "WORKER", metadata={"n": 1, "x": "y"}),  # type: ignore[arg-type]
+        lambda: Event("e", EventSource.AGENT, metadata={"n": 1.5}),
+    ],
+    ids=["read from JSON", "source given by name", "plain"],
+)
+def test_plain_metadata_checked_at_construction_is_not_checked_again_when_written(
+    build: Callable[[], Event],
+) -> None:
+    # Speed, not behaviour: serialize() must not look at each value of metadata that the
+    # constructor found plain, also when another field (a source given by name) was not.
+    event = build()
+    with mock.patch.object(_wire, "_plain_metadata", side_effect=AssertionError("checked")):
+        line = event.serialize()
+    assert Event.deserialize(line) == event
+
+
 def test_metadata_checked_for_another_event_does_not_vouch_for_this_one() -> None:
     first = Event("first", EventSource.AGENT, metadata={"n": 1})
     Event("second", EventSource.AGENT, metadata={"n": 2})  # The last one checked.
