@@ -452,7 +452,7 @@ def encode(event: Any) -> str:
     if plain:
         for name, kind in spec.metadata_kinds:
             value = fields[name]  # A dict: its exact type was checked above.
-            if value != kind.known or not set(map(type, value.values())) <= _EXACT_NUMBERS:
+            if value != kind.known or not _EXACT_NUMBERS.issuperset(map(type, value.values())):
                 plain = plain and _plain_metadata(value)
     if plain:
         try:
