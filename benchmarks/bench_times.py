@@ -14,8 +14,8 @@ Side by side in one run (each contender's best of a few alternating rounds):
 3. A synthetic job of 1,000 nodes and 5 million events, mostly keep-alive heartbeats, with time
    prefixes, drawn by ``elastic-events timeline``: its peak memory (goal: under 200 MiB), the
    size of its SVG (goal: under 5 MB), and whether headless Chromium renders it (opened through
-   Playwright as ``tests/test_browser.py`` does: a box of non-zero size, a lane per node, a
-   screenshot), and how long that takes.
+   Playwright with the browser and flags of ``tests/chromium.py``, as the browser tests are: a
+   box of non-zero size, a lane per node, a screenshot), and how long that takes.
 4. The cost of a timeline, from about 100 nodes and 2,000 events to 1,024 nodes and 21,000
    events (10x): goal, at most 12x the time (the process's own CPU time, best of 15 rounds;
    the small one timed over as many runs in a row as make one large, so that both are exposed
@@ -278,7 +278,7 @@ def render(svg: Path, screenshot: Path) -> str:
     try:
         from playwright import sync_api
 
-        from tests.test_browser import CHROMIUM, CHROMIUM_ARGS
+        from tests.chromium import CHROMIUM, CHROMIUM_ARGS
     except ImportError as error:
         return f"not tried: {error}"
     if not CHROMIUM.is_file():

@@ -31,6 +31,7 @@ from typing import Any, NoReturn
 
 import pytest
 
+from tests.chromium import CHROMIUM, CHROMIUM_ARGS
 from tests.contrast import GRAPHICS_AA, TEXT_AA, ratio
 
 pytestmark = pytest.mark.browser
@@ -39,19 +40,6 @@ ROOT = Path(__file__).resolve().parent.parent
 HTML = ROOT / "build" / "html"
 SCREENSHOTS = ROOT / "build" / "screenshots"
 REPORTS = ROOT / "build" / "accessibility"
-CHROMIUM = Path("/usr/bin/chromium")
-# Flags for a closed network: without the background-networking ones, Chromium keeps trying to
-# reach Google's services and logs refused connections.
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
 EVENTS_PAGE = "elastic/events.html"
 TIMEOUT_MS = 15_000
 VIEWPORT = {"width": 1280, "height": 900}
