@@ -3,8 +3,11 @@
 Generates two projects in a temporary directory: one with 200 ``event-json`` directives, one with
 ``code-block:: json`` blocks of the very same JSON (and captions), on the same pages. Builds each
 from scratch (HTML, a fresh ``python -m sphinx`` process) over several rounds, alternating the two,
-and prints the best time of each and their ratio, measured side by side in one run. Then edits one
-page of the ``event-json`` project and reports how many pages the incremental rebuild re-read.
+and prints the best time of each and their ratio, measured side by side in one run: the wall time
+and the CPU time of the build's process. The goal is judged on CPU time: a build is one process
+on one core, and on a shared machine the wall time also counts the moments a neighbour held that
+core (this machine's wall ratios of one code drift by 0.1 from run to run). Then edits one page
+of the ``event-json`` project and reports how many pages the incremental rebuild re-read.
 
 It prints; it never fails its caller. BENCH_QUICK=1 runs fewer rounds.
 
@@ -15,6 +18,7 @@ from __future__ import annotations
 
 import os
 import re
+import resource
 import shutil
 import statistics
 import subprocess
@@ -137,14 +141,20 @@ def sphinx(src: Path, out: Path, *extra: str) -> subprocess.CompletedProcess[str
     )
 
 
-def full_build(src: Path, out: Path) -> float:
+def children_cpu() -> float:
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
+def full_build(src: Path, out: Path) -> tuple[float, float]:
+    """The wall time and the CPU time of a full build of *src*."""
     shutil.rmtree(out, ignore_errors=True)
-    start = time.perf_counter()
+    start, cpu = time.perf_counter(), children_cpu()
     result = sphinx(src, out, "-q", "-E")
-    elapsed = time.perf_counter() - start
+    elapsed, cpu = time.perf_counter() - start, children_cpu() - cpu
     if result.returncode != 0 or result.stderr.strip():
         raise RuntimeError(f"build of {src.name} failed or warned:\n{result.stderr[-2000:]}")
-    return elapsed
+    return elapsed, cpu
 
 
 def read_pages(output: str) -> list[str]:
@@ -155,27 +165,33 @@ def main() -> None:
     with tempfile.TemporaryDirectory(prefix="bench-docs-") as tmp:
         root = Path(tmp)
         event_json, code_block = write_projects(root)
-        times: dict[str, list[float]] = {"code-block": [], "event-json": []}
+        times: dict[str, list[tuple[float, float]]] = {"code-block": [], "event-json": []}
         for project in (code_block, event_json):  # Writes the bytecode caches; not timed.
             sphinx(project, root / f"warm-up-{project.name}")
         for _ in range(ROUNDS):
             times["code-block"].append(full_build(code_block, root / "out-code-block"))
             times["event-json"].append(full_build(event_json, root / "out-event-json"))
-        best = {kind: min(values) for kind, values in times.items()}
-        ratio = best["event-json"] / best["code-block"]
-        pages = EXAMPLES // PER_PAGE + 2
         print(
             f"docs build, {EXAMPLES} examples on {EXAMPLES // PER_PAGE} pages "
             f"(html, full build in a fresh process, best of {ROUNDS} alternating rounds)"
         )
-        for kind, label in (("code-block", "code-block:: json"), ("event-json", "event-json")):
-            print(
-                f"  {label:<20} best {best[kind]:6.2f} s   median "
-                f"{statistics.median(times[kind]):6.2f} s"
-            )
-        verdict = "ok" if ratio <= GOAL else "over the goal"
-        print(f"  ratio event-json / code-block: {ratio:.2f}x (goal <= {GOAL:.2f}x: {verdict})")
+        ratios = []
+        for index, clock in enumerate(("wall", "CPU")):
+            runs = {kind: [run[index] for run in values] for kind, values in times.items()}
+            best = {kind: min(values) for kind, values in runs.items()}
+            for kind, label in (("code-block", "code-block:: json"), ("event-json", "event-json")):
+                print(
+                    f"  {label:<20} {clock:>4} best {best[kind]:6.2f} s   median "
+                    f"{statistics.median(runs[kind]):6.2f} s"
+                )
+            ratios.append(best["event-json"] / best["code-block"])
+        verdict = "ok" if ratios[1] <= GOAL else "over the goal"
+        print(
+            f"  ratio event-json / code-block: {ratios[1]:.2f}x by CPU time (goal <= {GOAL:.2f}x: "
+            f"{verdict}); {ratios[0]:.2f}x by wall time"
+        )
 
+        pages = EXAMPLES // PER_PAGE + 2
         out = root / "out-incremental"
         first = sphinx(event_json, out)
         unchanged = sphinx(event_json, out)
