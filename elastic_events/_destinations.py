@@ -15,6 +15,7 @@ import os
 import re
 import sys
 import threading
+import time
 
 import elastic_events as _public  # Look up public names at call time, so mock.patch works.
 from elastic_events import _plugins
@@ -29,6 +30,22 @@ EVENT_LEVEL = logging.INFO
 # The LogRecords of events are built directly: logger.info() would search the stack for a
 # caller that is always this module.
 _NO_FILE = "(unknown file)"
+# Those records are made as Logger.makeRecord() makes them, but from a copy of the fields that
+# are the same for every event: makeRecord() is a fifth of record() to a handler, much of it
+# os.path.basename() and splitext() of _NO_FILE, every time. See _record_of() for when.
+_TEMPLATE = vars(logging.LogRecord("", EVENT_LEVEL, _NO_FILE, 0, "", (), None))
+_TASKS = sys.version_info >= (3, 12)  # LogRecord.taskName
+# The fields that _event_record() sets, then those it copies. A Python whose LogRecord has
+# another field (which a copy would give its value at import) gets makeRecord()'s records; so
+# does 3.10, some of whose releases computed msecs otherwise (before gh-89047).
+_FIELDS = (
+    "name msg levelname created msecs relativeCreated thread threadName processName process"
+    " args levelno pathname filename module exc_info exc_text stack_info lineno funcName"
+    + (" taskName" if _TASKS else "")
+)
+_FAST = sys.version_info >= (3, 11) and set(_TEMPLATE) == set(_FIELDS.split())
+_STOCK_RECORD = logging.LogRecord
+_STOCK_MAKE_RECORD = logging.Logger.makeRecord
 
 _VALID_NAME = re.compile(r"[A-Za-z0-9_-]+")
 
@@ -318,7 +335,7 @@ class Sink:
                 return
             if type(line) is not str:  # A subclass's serialize() returning something else.
                 raise TypeError(f"serialize() returned {type(line).__name__}, not str")
-            record = logger.makeRecord(logger.name, EVENT_LEVEL, _NO_FILE, 0, line, (), None)
+            record = _record_of(logger, line)
             record.event = event
             if logger.filters and not logger.filter(record):
                 return
@@ -341,7 +358,7 @@ class Sink:
         ``event`` attribute.
         """
         try:
-            record = self._log_record(message)
+            record = _record_of(self.logger, message)
             record.event = event
             handlers = _handlers_of(self.logger)
         except Exception:
@@ -355,10 +372,6 @@ class Sink:
             f"({type(event).__qualname__} object)",
             event,
         )
-
-    def _log_record(self, message: object) -> logging.LogRecord:
-        logger = self.logger
-        return logger.makeRecord(logger.name, EVENT_LEVEL, _NO_FILE, 0, message, (), None)
 
     def _report_dropped(self) -> None:
         if not self.dropped_reported:
@@ -394,3 +407,85 @@ def _report(handler: logging.Handler, record: logging.LogRecord) -> None:
     # A handler whose error reporting fails too must still not kill the job.
     with contextlib.suppress(Exception):
         handler.handleError(record)
+
+
+def _record_of(logger: logging.Logger, message: object) -> logging.LogRecord:
+    """The record that ``logger.makeRecord()`` makes of ``message`` at EVENT_LEVEL, no caller.
+
+    It is built by :func:`_event_record` where nothing could tell it from makeRecord()'s: the
+    stock record factory, and a logger whose makeRecord() is not replaced (a subclass's, one
+    patched on the instance). Otherwise makeRecord() makes it.
+    """
+    make = logger.makeRecord
+    if (
+        getattr(make, "__func__", None) is _STOCK_MAKE_RECORD
+        and logging.getLogRecordFactory() is _STOCK_RECORD
+        and _FAST
+    ):
+        return _event_record(logger.name, message)
+    return make(logger.name, EVENT_LEVEL, _NO_FILE, 0, message, (), None)
+
+
+def _event_record(name: str, message: object) -> logging.LogRecord:
+    """What LogRecord.__init__ makes of an event's record, each field as it computes it."""
+    fields = _TEMPLATE.copy()  # In LogRecord's order, which some formatters show.
+    fields["name"] = name
+    fields["msg"] = message
+    fields["levelname"] = logging.getLevelName(EVENT_LEVEL)  # addLevelName() may change it.
+    fields["created"], fields["msecs"], fields["relativeCreated"] = _times()
+    threads = logging.logThreads
+    fields["thread"] = threading.get_ident() if threads else None
+    fields["threadName"] = threading.current_thread().name if threads else None
+    fields["processName"] = _process_name()
+    fields["process"] = os.getpid() if logging.logProcesses else None  # Right after fork() too.
+    if _TASKS:
+        fields["taskName"] = _task_name()
+    record: logging.LogRecord = object.__new__(_STOCK_RECORD)
+    record.__dict__ = fields  # Much cheaper than updating the new record's own dict.
+    return record
+
+
+if sys.version_info >= (3, 13):
+
+    def _times() -> tuple[float, float, float]:
+        """created, msecs and relativeCreated, which LogRecord computes from time_ns()."""
+        ns = time.time_ns()
+        created = ns / 1e9
+        msecs = (ns % 1_000_000_000) // 1_000_000 + 0.0
+        if msecs == 999.0 and int(created) != ns // 1_000_000_000:
+            msecs = 0.0  # created was rounded up to the next second.
+        return created, msecs, (ns - logging._startTime) / 1e6
+
+else:
+
+    def _times() -> tuple[float, float, float]:
+        """created, msecs and relativeCreated, as LogRecord computes them.
+
+        ``ct % 1.0 * 1000 // 1.0`` is LogRecord's ``int((ct - int(ct)) * 1000) + 0.0`` without
+        two calls of int(): the same float for any time after 1970, each step being exact.
+        """
+        ct = time.time()
+        start: float = logging._startTime  # type: ignore[attr-defined]
+        return ct, ct % 1.0 * 1000 // 1.0, (ct - start) * 1000
+
+
+def _process_name() -> str | None:
+    """LogRecord.processName: multiprocessing's name of this process, if it is imported."""
+    if not logging.logMultiprocessing:
+        return None
+    mp = sys.modules.get("multiprocessing")
+    try:
+        return "MainProcess" if mp is None else mp.current_process().name
+    except Exception:  # multiprocessing partly imported (see LogRecord.__init__).
+        return "MainProcess"
+
+
+def _task_name() -> str | None:
+    """LogRecord.taskName (Python 3.12+): the name of the running asyncio task, if any."""
+    asyncio = sys.modules.get("asyncio")
+    if not getattr(logging, "logAsyncioTasks", False) or not asyncio:
+        return None
+    try:
+        return asyncio.current_task().get_name()  # type: ignore[no-any-return]
+    except Exception:  # No running event loop.
+        return None

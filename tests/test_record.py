@@ -6,6 +6,7 @@ import io
 import logging
 import os
 import socket
+import sys
 from pathlib import Path
 from unittest import mock
 
@@ -479,3 +480,188 @@ def test_a_swap_detaches_the_old_handler_and_keeps_the_ones_added_to_the_logger(
     logger.addHandler(added)
     register_handler("collect", new)
     assert logger.handlers == [added, new]
+
+
+# The LogRecord of an event: the one the logger's makeRecord() would make, however logging is set.
+
+# Times (ns) at which both are made: a whole second, the end of a millisecond, and CPython's
+# example of a time whose seconds (ns / 1e9) round up to the next second.
+TIMES_NS = [1_700_000_000_000_000_000, 1_700_000_000_999_500_000, 1_677_903_920_999_999_900]
+
+
+def made_by_logging(destination: str) -> logging.LogRecord:
+    """What the logger of ``destination`` makes of EVENT's line with makeRecord(), no caller."""
+    logger = logging.getLogger(f"torchelastic-events-{destination}")
+    line = EVENT.serialize()
+    return logger.makeRecord(logger.name, logging.INFO, "(unknown file)", 0, line, (), None)
+
+
+def recorded_and_made(
+    destination: str, handler: Collect, ns: int = TIMES_NS[1]
+) -> tuple[logging.LogRecord, logging.LogRecord]:
+    """The record of EVENT that ``handler`` got, and makeRecord()'s, made at one stopped time."""
+    with (
+        mock.patch("time.time_ns", return_value=ns),
+        mock.patch("time.time", return_value=ns / 1e9),
+    ):
+        record(EVENT, destination)
+        made = made_by_logging(destination)
+    written = handler.records.pop()
+    assert vars(written).pop("event") is EVENT  # type: ignore[attr-defined]
+    return written, made
+
+
+def assert_same_record(written: logging.LogRecord, made: logging.LogRecord) -> None:
+    assert list(vars(written)) == list(vars(made))  # The order too: some formatters show them all.
+    assert vars(written) == vars(made)
+    assert list(map(type, vars(written).values())) == list(map(type, vars(made).values()))
+
+
+@pytest.mark.parametrize("ns", TIMES_NS)
+def test_an_events_record_is_the_one_make_record_makes(collect: Collect, ns: int) -> None:
+    written, made = recorded_and_made("collect", collect, ns)
+    assert_same_record(written, made)
+    assert written.process == os.getpid()
+
+
+def test_an_events_record_made_in_another_thread_has_its_name(collect: Collect) -> None:
+    import threading
+
+    records: list[tuple[logging.LogRecord, logging.LogRecord]] = []
+    worker = threading.Thread(
+        target=lambda: records.append(recorded_and_made("collect", collect)), name="trainer-3"
+    )
+    worker.start()
+    worker.join()
+    ((written, made),) = records
+    assert_same_record(written, made)
+    assert (written.threadName, written.thread) == ("trainer-3", worker.ident)
+
+
+@pytest.mark.skipif(not hasattr(os, "fork"), reason="fork() is POSIX")
+@pytest.mark.filterwarnings("ignore:This process .* is multi-threaded:DeprecationWarning")
+def test_an_events_record_made_in_a_forked_child_has_its_process(collect: Collect) -> None:
+    import multiprocessing
+
+    record(EVENT, "collect")  # The parent's records first: nothing of them may stay.
+    reading, writing = os.pipe()
+    pid = os.fork()
+    if pid == 0:  # The child: never return to pytest.
+        status = 1
+        try:
+            multiprocessing.current_process().name = "renamed-child"
+            written, made = recorded_and_made("collect", collect)
+            assert_same_record(written, made)
+            os.write(writing, f"{written.process} {written.processName}".encode())
+            status = 0
+        finally:
+            os._exit(status)
+    os.close(writing)
+    with os.fdopen(reading) as pipe:
+        told = pipe.read()
+    assert os.waitstatus_to_exitcode(os.waitpid(pid, 0)[1]) == 0
+    assert told == f"{pid} renamed-child"
+
+
+@pytest.mark.parametrize(
+    ("flag", "fields"),
+    [
+        ("logThreads", ["thread", "threadName"]),
+        ("logProcesses", ["process"]),
+        ("logMultiprocessing", ["processName"]),
+        pytest.param(
+            "logAsyncioTasks",
+            ["taskName"],
+            marks=pytest.mark.skipif(sys.version_info < (3, 12), reason="Python 3.12+"),
+        ),
+    ],
+)
+def test_logging_s_switches_leave_their_fields_out(
+    collect: Collect, flag: str, fields: list[str]
+) -> None:
+    with mock.patch.object(logging, flag, False):
+        written, made = recorded_and_made("collect", collect)
+    assert_same_record(written, made)
+    assert [getattr(written, field) for field in fields] == [None] * len(fields)
+
+
+def test_an_events_record_made_in_an_asyncio_task_has_its_name(collect: Collect) -> None:
+    import asyncio
+
+    async def in_a_task() -> tuple[logging.LogRecord, logging.LogRecord]:
+        asyncio.current_task().set_name("agent-loop")  # type: ignore[union-attr]
+        return recorded_and_made("collect", collect)
+
+    written, made = asyncio.run(in_a_task())
+    assert_same_record(written, made)
+    assert getattr(written, "taskName", "agent-loop") == "agent-loop"  # Python 3.12+ has it.
+
+
+def test_a_renamed_level_is_the_records_level_name(collect: Collect) -> None:
+    # The patched dicts are logging's own, which addLevelName() changes: restored afterwards.
+    with mock.patch.dict(logging._levelToName), mock.patch.dict(logging._nameToLevel):  # type: ignore[attr-defined]
+        logging.addLevelName(logging.INFO, "EVENT")
+        written, made = recorded_and_made("collect", collect)
+    assert_same_record(written, made)
+    assert written.levelname == "EVENT"
+
+
+def test_a_formatter_writes_the_same_text_for_an_events_record(collect: Collect) -> None:
+    formatter = logging.Formatter(
+        "%(asctime)s.%(msecs)03d %(relativeCreated)d %(name)s %(levelname)s %(levelno)d "
+        "%(pathname)s %(filename)s %(module)s %(funcName)s %(lineno)d %(thread)d %(threadName)s "
+        "%(process)d %(processName)s %(message)s"
+    )
+    written, made = recorded_and_made("collect", collect)
+    assert formatter.format(written) == formatter.format(made)
+    assert " (unknown file) (unknown file) None 0 " in formatter.format(written)
+
+
+def test_a_custom_record_factory_makes_the_records(collect: Collect) -> None:
+    stock = logging.getLogRecordFactory()
+
+    def factory(*args: object, **kwargs: object) -> logging.LogRecord:
+        made = stock(*args, **kwargs)
+        made.origin = "factory"
+        return made
+
+    logging.setLogRecordFactory(factory)
+    try:
+        record(EVENT, "collect")
+    finally:
+        logging.setLogRecordFactory(stock)
+    assert collect.records[0].origin == "factory"  # type: ignore[attr-defined]
+
+
+class TaggingLogger(logging.Logger):
+    def makeRecord(self, *args: object, **kwargs: object) -> logging.LogRecord:  # type: ignore[override]
+        made = super().makeRecord(*args, **kwargs)  # type: ignore[arg-type]
+        made.origin = "subclass"
+        return made
+
+
+class PlainLogger(logging.Logger):
+    """A subclass that leaves makeRecord() alone."""
+
+
+@pytest.mark.parametrize("logger_class", [TaggingLogger, PlainLogger])
+def test_a_logger_subclass_s_make_record_makes_the_records(logger_class: type) -> None:
+    destination, handler = f"subclass-{logger_class.__name__}", Collect()
+    register_handler(destination, handler)
+    logging.setLoggerClass(logger_class)
+    try:  # The destination's logger, made on first use, is one of logger_class.
+        written, made = recorded_and_made(destination, handler)
+    finally:
+        logging.setLoggerClass(logging.Logger)
+    assert type(logging.getLogger(f"torchelastic-events-{destination}")) is logger_class
+    assert_same_record(written, made)  # TaggingLogger's origin too.
+
+
+@pytest.mark.skipif(sys.version_info < (3, 11), reason="3.10's records are makeRecord()'s")
+def test_an_events_record_is_not_made_by_log_record_init(collect: Collect) -> None:
+    # LogRecord() spends a tenth of record() on basename() and splitext() of the same name. A
+    # Python whose LogRecord has a field that _destinations does not know gets here: add it there.
+    made_by_init = AssertionError("LogRecord.__init__ made the record")
+    with mock.patch.object(logging.LogRecord, "__init__", side_effect=made_by_init):
+        record(EVENT, "collect")
+    assert collect.lines == [EVENT.serialize()]
