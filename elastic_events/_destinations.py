@@ -36,14 +36,18 @@ _NO_FILE = "(unknown file)"
 _TEMPLATE = vars(logging.LogRecord("", EVENT_LEVEL, _NO_FILE, 0, "", (), None))
 _TASKS = sys.version_info >= (3, 12)  # LogRecord.taskName
 # The fields that _event_record() sets, then those it copies. A Python whose LogRecord has
-# another field (which a copy would give its value at import) gets makeRecord()'s records; so
-# does 3.10, some of whose releases computed msecs otherwise (before gh-89047).
+# another field (which a copy would give its value at import), or no logging._startTime, gets
+# makeRecord()'s records; so does 3.10, some of whose releases computed msecs otherwise.
 _FIELDS = (
     "name msg levelname created msecs relativeCreated thread threadName processName process"
     " args levelno pathname filename module exc_info exc_text stack_info lineno funcName"
     + (" taskName" if _TASKS else "")
 )
-_FAST = sys.version_info >= (3, 11) and set(_TEMPLATE) == set(_FIELDS.split())
+_FAST = (
+    sys.version_info >= (3, 11)
+    and set(_TEMPLATE) == set(_FIELDS.split())
+    and hasattr(logging, "_startTime")
+)
 _STOCK_RECORD = logging.LogRecord
 _STOCK_MAKE_RECORD = logging.Logger.makeRecord
 
