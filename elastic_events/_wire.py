@@ -64,12 +64,23 @@ MAX_INTEGER_DIGITS = len(str(int(MAX_NUMBER)))
 _ENCODER = json.JSONEncoder(allow_nan=False)
 
 
+def _instance(value: Any, cls: type | tuple[type, ...]) -> bool:
+    """isinstance() by the value's own type: isinstance() believes a ``__class__`` that says
+    ``str`` (as mocks do), and the JSON encoder does not."""
+    return issubclass(type(value), cls)
+
+
+def _within(number: int) -> bool:
+    """Whether an int, or an instance of an int subclass, lies within ±MAX_NUMBER. Compared as
+    a plain int: a comparison with a subclass's instance may call its own methods (even
+    float's comparison does, for the largest ints)."""
+    return -MAX_NUMBER <= int.__int__(number) <= MAX_NUMBER
+
+
 def _describe(value: Any) -> str:
     """Name a value and its type as a reader of the JSON would: ``1.5 (a number)``."""
-    json_types = {str: "a string", bool: "a boolean", int: "an integer", float: "a number",
-                  list: "an array", dict: "an object", type(None): "null"}  # fmt: skip
-    kind = json_types.get(type(value), f"a {type(value).__qualname__}")
-    if isinstance(value, int) and not -MAX_NUMBER <= value <= MAX_NUMBER:
+    kind = _json_type(value)
+    if _instance(value, int) and not _within(value):
         # repr() of an int of more than sys.get_int_max_str_digits() digits raises.
         return f"an integer of about {int(value.bit_length() * math.log10(2)) + 1} digits"
     try:
@@ -90,7 +101,7 @@ class _String:
     json_types = plain_types
 
     def check(self, value: Any, name: str) -> Any:
-        if isinstance(value, str):
+        if _instance(value, str):
             return value
         raise InvalidEventError(
             f"field {name!r} must be a string; got {_describe(value)}", path=(name,), value=value
@@ -109,8 +120,8 @@ class _Integer:
         self.json_types = self.plain_types
 
     def check(self, value: Any, name: str) -> Any:
-        if isinstance(value, int) and not isinstance(value, bool):
-            if -MAX_NUMBER <= value <= MAX_NUMBER:
+        if _instance(value, int) and not _instance(value, bool):
+            if _within(value):
                 return value
             raise InvalidEventError(
                 f"field {name!r} must be an integer within ±{MAX_NUMBER!r} (the range of a "
@@ -118,8 +129,8 @@ class _Integer:
             )
         # JSON has one kind of number, and the schema's "integer" is any integral one: 12.0 is
         # the integer 12 (a finite float is within MAX_NUMBER by definition).
-        if isinstance(value, float) and value.is_integer():
-            return int(value)
+        if _instance(value, float) and float.is_integer(value):  # Not a subclass's own.
+            return int(float.__float__(value))
         if value is None and self.nullable:
             return value
         allowed = "an integer or null" if self.nullable else "an integer"
@@ -142,9 +153,9 @@ class _Choice:
         self.json_types: tuple[type, ...] = (str,)  # A member's name, if it is one.
 
     def check(self, value: Any, name: str) -> Any:
-        if isinstance(value, self.enum):
+        if _instance(value, self.enum):
             return value
-        if isinstance(value, str) and value in self.members:
+        if _instance(value, str) and value in self.members:
             return self.members[value]
         raise InvalidEventError(
             f"field {name!r} must be one of {_listed(self.names)} ({_a(self.enum.__name__)}); "
@@ -165,13 +176,32 @@ _is_int = int.__instancecheck__  # C-level predicates for filter(); bools count 
 _is_float = float.__instancecheck__
 
 
-def _plain_metadata(value: Any, finite: bool = False) -> bool:
-    """The common case, in a few C-level passes: string keys, values of exact scalar types,
-    integers within ±MAX_NUMBER; floats finite too if *finite* (else the encoder refuses NaN
-    and the infinities)."""
-    return (
-        type(value) is dict and set(map(type, value)) <= _STR_ONLY and _plain_values(value, finite)
-    )
+def _plain_metadata(
+    value: Any,
+    # Bound as defaults: locals are read faster than globals, and this runs for every event.
+    type: type = type, str: type = str, int: type = int, float: type = float, bool: type = bool,
+    dict: type = dict, low: float = -MAX_NUMBER, high: float = MAX_NUMBER,
+) -> bool:  # fmt: skip
+    """The common case, in one pass: a dict whose keys are exactly str, whose values are
+    exactly str, None, or a bool, int or float within ±MAX_NUMBER (NaN and the infinities are
+    not: one chained comparison bounds the ints and refuses them).
+
+    Types are told apart by identity, not ``==``, ``in`` or a set: comparing or hashing a type
+    may call its metaclass, which can say that it is ``str``. A loop of identity tests also
+    costs less than C-level passes over the keys, the values, the ints and the floats.
+    """
+    if type(value) is not dict:
+        return False
+    for key, item in value.items():
+        if type(key) is not str:
+            return False
+        kind = type(item)
+        if kind is str or item is None:
+            continue
+        if (kind is int or kind is float or kind is bool) and low <= item <= high:
+            continue
+        return False
+    return True
 
 
 def _plain_values(value: dict[str, Any], finite: bool) -> bool:
@@ -191,14 +221,6 @@ def _too_large(values: Iterable[Any]) -> bool:
     return total > MAX_NUMBER
 
 
-def _plainly_valid_metadata(value: Any) -> bool:
-    """:func:`_plain_metadata`, and every float finite."""
-    return _plain_metadata(value, finite=True)
-
-
-_STR_ONLY = frozenset({str})
-
-
 class _Metadata:
     """A flat JSON object: string keys, scalar values, finite numbers within ±MAX_NUMBER."""
 
@@ -216,24 +238,24 @@ class _Metadata:
             self.known = value.copy()
 
     def check(self, value: Any, name: str) -> Any:
-        if _plainly_valid_metadata(value):
+        if _plain_metadata(value):
             return value
         # Not plainly valid: find what is wrong, or accept subclasses of the scalar types.
-        if not isinstance(value, dict):
+        if not _instance(value, dict):
             raise InvalidEventError(
                 f"field {name!r} must be an object; got {_describe(value)}",
                 path=(name,),
                 value=value,
             )
         for key, item in value.items():
-            if not isinstance(key, str):
+            if not _instance(key, str):
                 raise InvalidEventError(
                     f"{name} keys must be strings; got {_describe(key)}", path=(name,), value=key
                 )
-            if isinstance(item, str) or item is None:
+            if item is None or (_instance(item, str) and _reads_back(item, str.__str__, name, key)):
                 continue
-            if isinstance(item, int):
-                if -MAX_NUMBER <= item <= MAX_NUMBER:
+            if _instance(item, int):
+                if _within(item) and _reads_back(item, int.__int__, name, key):
                     continue
                 raise InvalidEventError(
                     f"{name}[{key!r}] must lie within ±{MAX_NUMBER!r} (the range of a double); "
@@ -241,8 +263,8 @@ class _Metadata:
                     path=(name, key),
                     value=item,
                 )
-            if isinstance(item, float):
-                if math.isfinite(item):
+            if _instance(item, float):
+                if math.isfinite(item) and _reads_back(item, float.__float__, name, key):
                     continue
                 raise InvalidEventError(
                     f"{name}[{key!r}] is {item!r}, which JSON cannot carry; "
@@ -256,12 +278,70 @@ class _Metadata:
                 path=(name, key),
                 value=item,
             )
-        return value
+        return _distinct_keys(value, name)
 
     def schema(self) -> dict[str, Any]:
         # minimum and maximum bound numbers only: a finite double is within them, inf is not.
         scalar = {"type": ["string", "number", "boolean", "null"], **_number_range()}
         return {"type": "object", "additionalProperties": scalar}
+
+
+def _distinct_keys(value: dict[str, Any], name: str) -> dict[str, Any]:
+    """Return *value* unless a key of a str subclass does not equal and hash as its characters,
+    which JSON writes: two keys could then be written alike (a line with a key twice, which
+    readers refuse), and the event would not read back equal."""
+    for key in value:
+        if type(key) is not str and not _like_its_characters(key):
+            raise InvalidEventError(
+                f"{name} keys must be strings; got {_describe(key)}, which does not equal or "
+                "hash as its own characters",
+                path=(name,),
+                value=key,
+            )
+    return value
+
+
+def _reads_back(item: Any, plain: Callable[[Any], Any], name: str, key: str) -> bool:
+    """True if a metadata value, maybe of a subclass, equals its *plain* value, which JSON
+    writes and a reader gets back; else raise."""
+    if type(item) is bool or _like_its_value(item, plain(item), hashed=False):
+        return True
+    raise InvalidEventError(
+        f"{name}[{key!r}] is {_describe(item)}, which does not equal its own value "
+        f"{plain(item)!r}, as read back from JSON (give a plain value)",
+        path=(name, key),
+        value=item,
+    )
+
+
+def _like_its_characters(key: str) -> bool:
+    # A plain str of them, whatever the subclass's __str__.
+    return _like_its_value(key, str.__str__(key), hashed=True)
+
+
+def _like_its_value(value: Any, plain: Any, hashed: bool) -> bool:
+    """Whether *value* equals (and if *hashed*, hashes as) *plain*, the value of its base type."""
+    if type(value) is type(plain):
+        return True
+    try:
+        return bool(value == plain) and (not hashed or hash(value) == hash(plain))
+    except Exception:  # An __eq__, __bool__ or __hash__ that raises.
+        return False
+
+
+def _json_type(value: Any) -> str:
+    """What a reader of the JSON calls the type of *value*: ``a string``, ``an integer``..."""
+    kind = type(value)
+    for plain, word in _JSON_TYPE_NAMES:
+        if kind is plain:  # Not a dict lookup: hashing a type may call an odd metaclass.
+            return word
+    return f"a {kind.__qualname__}"
+
+
+_JSON_TYPE_NAMES = (
+    (str, "a string"), (bool, "a boolean"), (int, "an integer"), (float, "a number"),
+    (list, "an array"), (dict, "an object"), (type(None), "null"),
+)  # fmt: skip
 
 
 class _Field:
@@ -292,15 +372,17 @@ class _Spec:
     def __init__(self, cls: type) -> None:
         self.cls = cls
         self.summary, docs = _attribute_docs(cls)
-        self.fields = tuple(_Field(f, docs.get(f.name, "")) for f in dataclasses.fields(cls))
+        self.fields = fields = tuple(
+            _Field(f, docs.get(f.name, "")) for f in dataclasses.fields(cls)
+        )
         self.names = tuple(f.name for f in self.fields)
         self.required = frozenset(f.name for f in self.fields if f.required)
         self.values = attrgetter(*self.names)
         self.name_set = frozenset(self.names)
         self.checks = tuple((f.name, f.kind.check) for f in self.fields)
-        # What encode() checks before writing, fast: the field values' exact types, one of
-        # these tuples; then the integers' range and the metadata's shape.
-        self.plain_types = frozenset(itertools.product(*(f.kind.plain_types for f in self.fields)))
+        # What encode() checks before writing, fast: each field value's exact type, one of a
+        # pair (the same type twice, but for a nullable integer); then the metadata's shape.
+        self.plain_types = tuple((f.kind.plain_types[0], f.kind.plain_types[-1]) for f in fields)
         self.integer_names = tuple(f.name for f in self.fields if isinstance(f.kind, _Integer))
         self.metadata_kinds = tuple(
             (f.name, f.kind) for f in self.fields if isinstance(f.kind, _Metadata)
@@ -374,11 +456,14 @@ def check(event: Any) -> None:
     Raises:
         InvalidEventError: a field is missing or holds what the wire format cannot carry.
     """
-    spec = _spec_of(type(event))
+    try:
+        spec = _specs[type(event)]
+    except KeyError:
+        spec = _spec_of(type(event))
     fields = event.__dict__
     plain_metadata = True
     for name, _ in spec.metadata_kinds:
-        plain_metadata = plain_metadata and _plainly_valid_metadata(fields.get(name))
+        plain_metadata = plain_metadata and _plain_metadata(fields.get(name))
     if not (plain_metadata and _plain_fields(spec, fields)):
         _check_each(spec, event)  # Also makes enum names (as JSON has them) members.
     if plain_metadata:
@@ -388,18 +473,26 @@ def check(event: Any) -> None:
             kind.remember(fields[name])
 
 
-def _plain_fields(spec: _Spec, fields: dict[str, Any]) -> bool:
+def _plain_fields(
+    spec: _Spec,
+    fields: dict[str, Any],
+    type: type = type, int: type = int, low: float = -MAX_NUMBER, high: float = MAX_NUMBER,
+) -> bool:  # fmt: skip
     """Whether an event's instance dict holds its fields in declaration order, each of a plain
-    type, the integers within ±MAX_NUMBER: one C-level pass and a look at each integer.
+    type (told apart by identity, as in _plain_metadata), the integers within ±MAX_NUMBER.
 
     The dataclass __init__ stores the fields in that order: the instance dict is the JSON object
     already, unless something else was stored on the instance or a field was deleted.
     """
-    if tuple(fields) != spec.names or tuple(map(type, fields.values())) not in spec.plain_types:
+    if tuple(fields) != spec.names:
         return False
-    for name in spec.integer_names:
-        value = fields[name]
-        if value is not None and not -MAX_NUMBER <= value <= MAX_NUMBER:
+    plain_types = iter(spec.plain_types)  # Cheaper than zip() and unpacking in the loop header.
+    for value in fields.values():
+        kind = type(value)
+        plain, other = next(plain_types)
+        if kind is not plain and kind is not other:
+            return False
+        if kind is int and not low <= value <= high:
             return False
     return True
 

@@ -254,3 +254,88 @@ hostile_lines = st.one_of(
         ]
     ),
 ).filter(lambda line: b"\n" not in line and b"\r" not in line)
+
+
+# Values whose type lies: about what it is, what it equals, its magnitude, or how it compares.
+# The plain (fast) checks tell types apart by identity; each of these must still be refused,
+# or written as a line that reads back.
+
+
+class _SaysItIsEveryType(type):
+    """A metaclass whose classes compare and hash equal to str (and to every other type)."""
+
+    def __eq__(cls, other: object) -> bool:
+        return True
+
+    def __hash__(cls) -> int:
+        return hash(str)
+
+
+class Pretender(metaclass=_SaysItIsEveryType):
+    """An object whose type says it is str, int, dict... to ``==``, ``in`` and sets."""
+
+
+class ClassLiar:
+    """An object whose ``__class__`` says str, as a mock's does: isinstance() believes it."""
+
+    @property  # type: ignore[misc]
+    def __class__(self) -> type:
+        return str
+
+
+class LyingInt(int):
+    """An int whose comparisons, magnitude, index, float and equality all lie."""
+
+    def __le__(self, other: object) -> bool:
+        return True
+
+    __ge__ = __lt__ = __gt__ = __le__
+
+    def __abs__(self) -> int:
+        return 0
+
+    def __index__(self) -> int:
+        return 0
+
+    def __float__(self) -> float:
+        return 0.0
+
+    def __eq__(self, other: object) -> bool:
+        return True
+
+    __hash__ = int.__hash__
+
+
+class LyingFloat(float):
+    """A float that says it is integral, converts to a huge int and is within every bound."""
+
+    def is_integer(self) -> bool:
+        return True
+
+    def __int__(self) -> int:
+        return 10**400
+
+    def __le__(self, other: object) -> bool:
+        return True
+
+    __ge__ = __lt__ = __gt__ = __le__
+
+
+class TwinKey(str):
+    """A str that never equals another object and hashes by identity: a dict holds it apart
+    from the plain str of the same characters, which JSON writes alike."""
+
+    def __eq__(self, other: object) -> bool:
+        return self is other
+
+    def __hash__(self) -> int:
+        return id(self)
+
+
+lying_scalars = (
+    st.builds(Pretender)
+    | st.builds(ClassLiar)
+    | edge_integers.map(LyingInt)
+    | st.floats().map(LyingFloat)
+    | text.map(TwinKey)
+)

@@ -11,7 +11,7 @@ from typing import Any
 
 import jsonschema
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import elastic_events
@@ -420,3 +420,173 @@ def test_an_integer_past_pythons_digit_limit_is_refused_naming_that_limit(limit:
     finally:
         sys.set_int_max_str_digits(previous)
     assert str(raised.value).startswith(f"not read: an integer of more than {limit} digits (")
+
+
+# The plain (fast) checks, against values whose type lies: each must be refused by name, or
+# written as a line that reads back. Types are told apart by identity there, not by ==, in or
+# a set, which an odd metaclass answers; bounds are compared float first.
+
+_BIG = int(sys.float_info.max)
+
+
+def _refused_by_name(build: Any, name: str) -> None:
+    with pytest.raises(InvalidEventError) as raised:
+        build()
+    assert name in str(raised.value)
+
+
+@pytest.mark.parametrize(
+    "odd",
+    [
+        strategies.Pretender(),
+        strategies.ClassLiar(),
+        strategies.LyingInt(10**400),
+        strategies.LyingInt(-_BIG - 1),
+        strategies.LyingFloat(math.nan),
+        strategies.LyingFloat(math.inf),
+    ],
+    ids=[
+        "type says str",
+        "__class__ says str",
+        "lying huge int",
+        "lying int past -MAX",
+        "lying nan",
+        "lying inf",
+    ],
+)
+def test_a_value_whose_type_lies_is_refused_at_construction_and_when_put_in_later(
+    odd: object,
+) -> None:
+    _refused_by_name(lambda: Event("e", EventSource.AGENT, metadata={"k": odd}), "metadata['k']")
+    _refused_by_name(lambda: Event(odd, EventSource.AGENT), "'name'")  # type: ignore[arg-type]
+    _refused_by_name(lambda: Event("e", EventSource.AGENT, odd), "'timestamp'")  # type: ignore[arg-type]
+    event = Event("e", EventSource.AGENT, metadata={"k": 1})
+    event.metadata["k"] = odd  # type: ignore[assignment]
+    _refused_by_name(event.serialize, "metadata['k']")
+    event = Event("e", EventSource.AGENT, metadata={"k": 1})
+    event.timestamp = odd  # type: ignore[assignment]
+    _refused_by_name(event.serialize, "'timestamp'")
+
+
+def test_a_float_that_says_it_is_integral_is_read_by_its_value() -> None:
+    _refused_by_name(
+        lambda: Event("e", EventSource.AGENT, strategies.LyingFloat(1.5)),  # type: ignore[arg-type]
+        "'timestamp'",
+    )
+    event = Event("e", EventSource.AGENT, strategies.LyingFloat(12.0))  # type: ignore[arg-type]
+    assert type(event.timestamp) is int
+    assert event.timestamp == 12  # Not its __int__'s 10**400.
+
+
+def test_a_lying_int_within_the_bound_is_written_as_its_value() -> None:
+    event = Event("e", EventSource.AGENT, strategies.LyingInt(7), {"k": strategies.LyingInt(-3)})
+    assert event.serialize() == (
+        '{"name": "e", "source": "AGENT", "timestamp": 7, "metadata": {"k": -3}}'
+    )
+
+
+def test_keys_that_json_would_write_alike_are_refused_by_name() -> None:
+    metadata = {"a": 1, strategies.TwinKey("a"): 2}
+    assert len(metadata) == 2  # Both kept: the line would say "a" twice.
+    message = r"^metadata keys must be strings; got 'a' \(a TwinKey\), which does not equal"
+    with pytest.raises(InvalidEventError, match=message):
+        Event("e", EventSource.AGENT, metadata=metadata)  # type: ignore[arg-type]
+    with pytest.raises(InvalidEventError, match=message):  # Alone, it would not read back equal.
+        Event("e", EventSource.AGENT, metadata={strategies.TwinKey("a"): 1})  # type: ignore[dict-item]
+    event = Event("e", EventSource.AGENT, metadata={"a": 1})
+    event.metadata[strategies.TwinKey("a")] = 2  # type: ignore[index]
+    with pytest.raises(InvalidEventError, match=message):
+        event.serialize()
+    # A key of a str subclass that equals and hashes as its characters is a key like another.
+    alone = Event("e", EventSource.AGENT, metadata={strategies.Weird("b"): 1, "a": 2})
+    assert alone.serialize().endswith('"metadata": {"b": 1, "a": 2}}')
+    assert Event.deserialize(alone.serialize()) == alone
+
+
+@pytest.mark.parametrize(
+    ("value", "accepted"),
+    [
+        (_BIG, True),
+        (-_BIG, True),
+        (_BIG + 1, False),
+        (-_BIG - 1, False),
+        (2**1024, False),
+        (2**53 + 1, True),
+        (sys.float_info.max, True),
+        (-sys.float_info.max, True),
+        (math.inf, False),
+        (-math.inf, False),
+        (math.nan, False),
+        (-0.0, True),
+        (True, True),
+        (False, True),
+        (None, True),
+        ("", True),
+    ],
+)
+def test_the_plain_check_takes_exactly_what_the_full_one_does_at_the_bounds(
+    value: object, accepted: bool
+) -> None:
+    # In metadata and, for ints, as the timestamp; built, and put in after construction.
+    def builds() -> list[Event]:
+        built = [Event("e", EventSource.AGENT, metadata={"n": value})]  # type: ignore[dict-item]
+        if type(value) is int:
+            built.append(Event("e", EventSource.AGENT, value, {"n": value}))
+        return built
+
+    later = Event("e", EventSource.AGENT, 1, {"n": 1})
+    later.metadata["n"] = value  # type: ignore[assignment]
+    if type(value) is int:
+        later.timestamp = value
+    if not accepted:
+        with pytest.raises(InvalidEventError):
+            builds()
+        with pytest.raises(InvalidEventError):
+            later.serialize()
+        return
+    for event in [*builds(), later]:
+        line = event.serialize()
+        assert line == torch_formula(event)
+        read = Event.deserialize(line)
+        assert read == event
+        assert type(read.metadata["n"]) is type(value)
+        if type(value) is float and value == 0:
+            assert math.copysign(1, read.metadata["n"]) == math.copysign(1, value)  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize("other", [1.0, True, 1])
+def test_a_value_equal_to_the_checked_one_but_of_another_type_is_written_as_its_type(
+    other: object,
+) -> None:
+    event = Event("e", EventSource.AGENT, metadata={"n": 1})
+    event.metadata["n"] = other  # type: ignore[assignment]
+    line = event.serialize()
+    assert line == torch_formula(event)
+    assert type(Event.deserialize(line).metadata["n"]) is type(other)
+
+
+@settings(deadline=None)  # Huge integers: slow on a busy machine.
+@given(
+    value=strategies.lying_scalars,
+    key=strategies.hostile_keys | strategies.text.map(strategies.TwinKey),
+)
+def test_an_event_with_a_lying_value_is_refused_or_read_back(value: object, key: object) -> None:
+    def read_back_or_refused(make_line: Any) -> None:
+        try:
+            line = make_line()
+        except InvalidEventError as error:
+            message = str(error)
+        else:
+            assert Event.deserialize(line) == event
+            return
+        assert "metadata" in message
+
+    try:
+        event = Event("e", EventSource.AGENT, metadata={"a": 1, key: value})  # type: ignore[dict-item]
+    except InvalidEventError as error:
+        assert "metadata" in str(error)  # noqa: PT017  # the other outcome is tested too
+    else:
+        read_back_or_refused(event.serialize)
+    event = Event("e", EventSource.AGENT, metadata={"a": 1})
+    event.metadata[key] = value  # type: ignore[index]
+    read_back_or_refused(event.serialize)
