@@ -373,6 +373,17 @@ def test_a_subclass_with_a_field_the_wire_cannot_carry_is_refused_by_name() -> N
         Measured("n", EventSource.AGENT)
 
 
+@pytest.mark.parametrize("annotation", [str | None, int | str, dict[int, str]])
+def test_a_union_or_dict_the_wire_cannot_carry_is_refused(annotation: object) -> None:
+    # Only int | None is a nullable integer, and only dict[str, ...] is metadata.
+    @dataclasses.dataclass
+    class Odd(Event):
+        extra: annotation = None  # type: ignore[valid-type]
+
+    with pytest.raises(TypeError, match=r"^no wire format for a field annotated "):
+        Odd("n", EventSource.AGENT)
+
+
 def event_line_of_length(length: int) -> str:
     """A valid Event line of exactly *length* characters: its name fills it."""
     empty = Event("", EventSource.AGENT).serialize()
