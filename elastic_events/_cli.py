@@ -20,6 +20,8 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import itertools
+import operator
 import os
 import stat
 import sys
@@ -419,15 +421,21 @@ _SIZING_ROWS = 1000
 _CAPS = {"LINE": 9, "TIME": 24, "SOURCE/STATE": 12, "NAME": 64, "NODE": 40, "DETAILS": 0}
 
 
-def _row(name: str, line: LogLine, several: bool) -> dict[str, str]:
+def _row(name: str, line: LogLine) -> dict[str, str]:
     row = table_row(line)
-    if several:
-        row["LINE"] = f"{name}:{row['LINE']}"
+    row["LINE"] = f"{name}:{row['LINE']}"
     return row
 
 
 def _write_table(lines: Iterator[tuple[str, LogLine]], out: TextIO, several: bool = False) -> None:
-    _write_rows((_row(name, line, several) for name, line in lines), out, several)
+    if several:
+        rows = (_row(name, line) for name, line in lines)
+    else:  # One file: its lines' rows as they are, made without a Python step per line.
+        rows = map(table_row, map(_SECOND, lines))
+    _write_rows(rows, out, several)
+
+
+_SECOND = operator.itemgetter(1)
 
 
 def _write_rows(rows: Iterator[dict[str, str]], out: TextIO, several: bool = False) -> None:
@@ -444,30 +452,30 @@ def _write_rows(rows: Iterator[dict[str, str]], out: TextIO, several: bool = Fal
     if not timed:
         columns.remove("TIME")  # torchelastic leaves every timestamp at 0: LINE gives the order.
     caps = dict(_CAPS, LINE=48) if several else _CAPS
-    widths = {
-        column: min(
-            caps[column] or 10**9, max(len(column), *(_fit_width(row[column])[1] for row in first))
-        )
+    widths = {  # DETAILS, the last column, is neither padded nor cut: it needs no width.
+        column: min(caps[column], max(len(column), *(_fit_width(row[column])[1] for row in first)))
         for column in columns
+        if column != "DETAILS"
     }
 
     padded = [(column, widths[column]) for column in columns if column not in ("LINE", "DETAILS")]
     line_width = widths["LINE"]
     put = out.write
-    # Most rows are ASCII and fit their columns: one format call lays out their padded cells,
-    # and its length says that they fit. Any other row is laid out cell by cell (cut to the
+    # Most rows are ASCII and fit their columns: str.ljust pads their cells, and the length of
+    # the padded cells says that they fit. Any other row is laid out cell by cell (cut to the
     # column, wide characters counted as two). LINE is never cut.
-    layout = "".join(f"  {{{column}:<{width}}}" for column, width in padded)
-    layout_width = sum(2 + width for _, width in padded)
-    lay_out = layout.format_map
+    cells_of = operator.itemgetter(*(column for column, _ in padded))
+    cell_widths = [width for _, width in padded]
+    cells_width = sum(cell_widths) + 2 * (len(padded) - 1)
+    ljust = str.ljust
 
     def write(row: dict[str, str]) -> None:
         if not timed and row.get("TIME"):  # A time after the rows that sized the table: not lost.
             row = {**row, "DETAILS": f"time={row['TIME']} {row['DETAILS']}".rstrip()}
-        cells = lay_out(row)
-        if len(cells) != layout_width or not cells.isascii():
-            cells = "".join([f"  {_fit_width(row[column], width)[0]}" for column, width in padded])
-        put(f"{row['LINE'].rjust(line_width)}{cells}  {row['DETAILS']}".rstrip() + "\n")
+        cells = "  ".join(map(ljust, cells_of(row), cell_widths))
+        if len(cells) != cells_width or not cells.isascii():
+            cells = "  ".join([_fit_width(row[column], width)[0] for column, width in padded])
+        put(f"{row['LINE'].rjust(line_width)}  {cells}  {row['DETAILS']}".rstrip() + "\n")
 
     write({column: column for column in columns})
     for row in first:
@@ -669,8 +677,8 @@ class _Sources:
         everything = keep == EventFilter(zone=keep.zone)  # Each line _one yields has an event.
         if len(self.logs) == 1:
             name, log = self.logs[0]
-            lines = (item[2] for item in self._one(name, log))
-            return ((name, line) for line in (lines if everything else filter(keep, lines)))
+            lines = map(_THIRD, self._one(name, log))
+            return zip(itertools.repeat(name), lines if everything else filter(keep, lines))
         import heapq
 
         merged = heapq.merge(
@@ -680,6 +688,7 @@ class _Sources:
 
 
 _LATE_REPORTS = 10
+_THIRD = operator.itemgetter(2)
 # Before any time a line may have: a timestamp is at most about 1.8e308 ms (MAX_NUMBER).
 _EARLIEST = -(1 << 1100)
 

@@ -23,6 +23,9 @@ if TYPE_CHECKING:
     from collections.abc import Callable
 
     from elastic_events._model import RdzvEvent
+
+    _Read = Callable[[bytes, int], int | None]
+    _LineTime = Callable[[Event | RdzvEvent, bytes | str, int], int | None]
 else:
 
     class _Datetime:
@@ -120,24 +123,35 @@ def prefix_time(prefix: bytes | str, zone: datetime.tzinfo | None = None) -> int
     """
     if isinstance(prefix, str):
         prefix = prefix.encode("utf-8", "replace")
-    return _reader(zone)(prefix)
+    return _readers(zone)[0](prefix, len(prefix))
 
 
-# The prefix readers, by zone: each keeps the seconds since the epoch (UTC) of the wall-clock
-# times and offsets it last read, so that lines of one second, or of one minute, share them.
-_READERS: dict[datetime.tzinfo | None, Callable[[bytes], int | None]] = {}
+# The readers of prefixes, by zone: made once per zone, they run once per line. Each pair keeps
+# the seconds since the epoch (UTC) of the wall-clock times and offsets it last read, so that
+# lines of one second, or of one minute, share them; and the last prefix with a fraction.
+_READERS: dict[datetime.tzinfo | None, tuple[_Read, _LineTime]] = {}
 
 
-def _reader(zone: datetime.tzinfo | None) -> Callable[[bytes], int | None]:
-    """The reader of prefixes (bytes) in *zone*: made once per zone, it runs once per line."""
+def _readers(zone: datetime.tzinfo | None) -> tuple[_Read, _LineTime]:
+    """``read(line, end)``, the time in ``line[:end]`` (bytes), and line_timer's function."""
     found = _READERS.get(zone)
-    if found is not None:
-        return found
+    if found is None:
+        found = _READERS[zone] = _new_readers(zone)
+    return found
+
+
+def _new_readers(zone: datetime.tzinfo | None) -> tuple[_Read, _LineTime]:
     cache: dict[bytes, int | None] = {}
     search = _PREFIX.search
+    # The last prefix with a fraction, cut around it: (its length, the bytes before the
+    # fraction, the bytes after it, where the fraction starts and ends, its second in
+    # nanoseconds, the fraction's scale). _PREFIX tests digits by [0-9] only, never one by
+    # one: a prefix that differs from it only by other digits in the fraction matches alike.
+    last: tuple[int, bytes, bytes, int, int, int, int] = (-1, b"", b"", 0, 0, 0, 1)
 
-    def read(prefix: bytes) -> int | None:
-        match = search(prefix)
+    def read(line: bytes, end: int) -> int | None:
+        nonlocal last
+        match = search(line, 0, end)
         if match is None:
             return None
         wall, fraction, offset = match.groups()
@@ -152,10 +166,28 @@ def _reader(zone: datetime.tzinfo | None) -> Callable[[bytes], int | None]:
             return None
         if fraction is None:
             return seconds * SECOND
-        return seconds * SECOND + int(fraction) * _PADDING[len(fraction)]
+        low, high = match.span(2)
+        base, scale = seconds * SECOND, _PADDING[high - low]
+        last = (end, line[:low], line[high:end], low, high, base, scale)
+        return base + int(fraction) * scale
 
-    _READERS[zone] = read
-    return read
+    def line_time(event: Event | RdzvEvent, line: bytes | str, start: int) -> int | None:
+        if type(event) is Event and event.timestamp:
+            return event.timestamp * 1_000_000
+        if start < _SHORTEST:
+            return None
+        if isinstance(line, str):
+            line = line[:start].encode("utf-8", "replace")
+            start = len(line)
+        size, head, tail, low, high, base, scale = last
+        # Most lines: the last prefix but for the digits of its fraction (checked here).
+        if start == size and line.startswith(head) and line.startswith(tail, high, start):
+            digits = line[low:high]
+            if digits.isdigit():  # ASCII digits only, as [0-9].
+                return base + int(digits) * scale
+        return read(line, start)
+
+    return read, line_time
 
 
 def _zone_offset(zone: datetime.tzinfo, wall: int) -> int:
@@ -177,7 +209,8 @@ def line_timer(
     zone: datetime.tzinfo | None,
 ) -> Callable[[Event | RdzvEvent, bytes | str, int], int | None]:
     """What tells the time of an event's line: the event's own non-zero ``timestamp``, else
-    the time before the event on its line, read in *zone*. One a log; it runs once per line.
+    the time before the event on its line, read in *zone*. Made once per zone, it runs once
+    per line.
 
     The function made takes the event, the line, and where the event's JSON starts in it.
 
@@ -189,19 +222,7 @@ def line_timer(
         >>> line_time(Event("x", "AGENT"), "1970-01-01T00:00:01Z {}", 21)
         1000000000
     """
-    read = _reader(zone)
-
-    def line_time(event: Event | RdzvEvent, line: bytes | str, start: int) -> int | None:
-        if type(event) is Event and event.timestamp:
-            return event.timestamp * 1_000_000
-        if start < _SHORTEST:
-            return None
-        prefix = line[:start]
-        if isinstance(prefix, str):
-            prefix = prefix.encode("utf-8", "replace")
-        return read(prefix)
-
-    return line_time
+    return _readers(zone)[1]
 
 
 _OFFSET = re.compile(r"(?:UTC)?([+-])([0-9]{2}):?([0-9]{2})?")

@@ -348,7 +348,7 @@ def table_row(line: LogLine) -> dict[str, str]:
         raise ValueError(f"line {line.number} holds no event: {line.error}")
     if isinstance(event, RdzvEvent):
         host, rank = event.hostname, event.rank
-        time, kind = "", event.node_state.name
+        time, kind = "", event.node_state._name_  # .name, without enum's Python property
         details = event.message
         if event.error_trace:
             lines = [text for text in event.error_trace.splitlines() if text.strip()]
@@ -356,23 +356,33 @@ def table_row(line: LogLine) -> dict[str, str]:
         details = f"run_id={event.run_id} {details}"
     else:
         host, rank = _host_and_rank(event.metadata)
-        time, kind = _time(event.timestamp) if event.timestamp else "", event.source.name
+        time, kind = _time(event.timestamp) if event.timestamp else "", event.source._name_
         details = " ".join([
             f"{key}={text if len(text) <= 60 else _fit(text, 60)}"
             for key, value in event.metadata.items()
             if value is not None and key not in _NOT_DETAILS
-            for text in (value if type(value) is str else str(value),)
+            for text in (str(value),)  # A str as it is (str() returns it), else its str().
         ])  # fmt: skip
     if line.time is not None:
         time = format_time(line.time)
     host = host or "?"
+    name, node = event.name, host if rank is None else f"{host} rank {rank}"
+    # Most rows: nothing to escape (visible_text would return each as it is) or cut.
+    if not (
+        name.isprintable()
+        and node.isprintable()
+        and details.isprintable()
+        and len(details) <= _DETAILS_WIDTH
+    ):
+        name, node = _clean(name), _clean(node)
+        details = _fit(_clean(details[: _DETAILS_WIDTH + 1]), _DETAILS_WIDTH)
     return {
         "LINE": str(line.number),
         "TIME": time,
         "SOURCE/STATE": kind,
-        "NAME": _clean(event.name),
-        "NODE": _clean(host if rank is None else f"{host} rank {rank}"),
-        "DETAILS": _fit(_clean(details[: _DETAILS_WIDTH + 1]), _DETAILS_WIDTH),
+        "NAME": name,
+        "NODE": node,
+        "DETAILS": details,
     }
 
 
