@@ -428,6 +428,7 @@ def _row(name: str, line: LogLine) -> dict[str, str]:
 
 
 def _write_table(lines: Iterator[tuple[str, LogLine]], out: TextIO, several: bool = False) -> None:
+    rows: Iterator[dict[str, str]]
     if several:
         rows = (_row(name, line) for name, line in lines)
     else:  # One file: its lines' rows as they are, made without a Python step per line.
