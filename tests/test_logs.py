@@ -581,3 +581,15 @@ def test_a_text_stream_that_is_not_utf8_ends_with_one_line_saying_so() -> None:
             "one were read (open the log in binary mode to read past such a line)",
         )
     ]
+
+
+def test_an_event_line_is_the_log_line_its_fields_make() -> None:
+    # The reader builds event lines through LogLine's slots, not its __init__: the same object.
+    [line] = EventLog(['2026-11-25T10:00:00Z {"name": "x", "source": "AGENT"}'])
+    assert line.event is not None
+    made = LogLine(1, line.event, "", 1_795_600_800_000_000_000)
+    assert (line, repr(line)) == (made, repr(made))
+    assert type(line) is LogLine
+    assert not hasattr(line, "__dict__")
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        line.error = "changed"  # type: ignore[misc]

@@ -29,6 +29,7 @@ from elastic_events import (
     Timeline,
     _cli,
     _parallel,
+    _times,
     format_time,
     parse_zone,
     prefix_time,
@@ -248,6 +249,49 @@ def test_a_time_written_in_each_format_reads_back_to_the_same_instant(
 def test_any_prefix_gives_a_time_or_none_and_never_an_error(prefix: str | bytes) -> None:
     found = prefix_time(prefix)
     assert found is None or isinstance(found, int)
+
+
+# Prefixes with a fraction, and the bytes a changed one may hold in their place.
+_FRACTIONAL = [
+    b"2026-11-25T10:00:00.123456789Z ",
+    b"2026-11-25 10:00:00,123 INFO agent: ",
+    b"[2026-11-25T10:00:00.5+02:00] ",
+    b"2026-11-25T10:00:00.1234567890123Z ",
+]
+_BYTES = st.sampled_from(list(b"0123456789 .,:-+TZz\xd9a"))
+
+
+@given(
+    base=st.sampled_from(_FRACTIONAL),
+    changes=st.lists(
+        st.lists(st.tuples(st.integers(0, 40), _BYTES), max_size=3)
+        | st.just([(-1, 0)]),  # A prefix one byte shorter.
+        min_size=1,
+        max_size=6,
+    ),
+)
+def test_lines_in_a_row_are_timed_as_each_alone(
+    base: bytes, changes: list[list[tuple[int, int]]]
+) -> None:
+    # The reader of a log keeps the last prefix with a fraction, and times a line that differs
+    # from it only by the fraction's digits without the pattern: every line must get the time
+    # that reading its prefix alone gives.
+    line_time = _times.line_timer(None)
+    event = Event("x", EventSource.AGENT)
+    prefixes = [base]
+    for edits in changes:
+        prefix = bytearray(base)
+        for position, byte in edits:
+            if position < 0:
+                del prefix[-2]
+            elif position < len(prefix):
+                prefix[position] = byte
+        prefixes.append(bytes(prefix))
+    for prefix in prefixes:
+        alone = _times._new_readers(None)[0](prefix, len(prefix))
+        assert line_time(event, prefix + b'{"name": "x"}', len(prefix)) == alone, prefix
+        text = prefix.decode("utf-8", "replace")
+        assert line_time(event, text + "{}", len(text)) == prefix_time(text), text
 
 
 @pytest.mark.parametrize(
