@@ -408,6 +408,7 @@ def test_a_document_of_max_length_is_read_and_one_character_more_is_not(read: An
         ("[" * 101 + "]" * 101, True),
         ('{"a": ' * 101 + "1" + "}" * 101, True),
         ('["' + "[" * 200 + '"]', False),  # Brackets inside a string do not nest.
+        ("[[], " + "[" * 100 + "]" * 100 + "]", True),  # A closed sibling does not count twice.
     ],
 )
 def test_json_nested_past_max_depth_is_not_read(text: str, deep: bool) -> None:
@@ -624,3 +625,194 @@ def test_an_integer_field_changed_after_construction_is_written_readable_or_name
     assert read == event
     assert line == torch_formula(read)
     assert type(getattr(read, name)) in (int, type(None))
+
+
+# What the mutation run of _wire.py found untested (issue 10).
+
+
+def test_metadata_of_subclasses_and_nulls_is_checked_in_full_and_written_as_its_values() -> None:
+    # A str or float subclass sends the metadata through the full check, which takes null too.
+    class Text(str):
+        pass
+
+    class Number(float):
+        pass
+
+    metadata = {"none": None, "text": Text("x"), "ratio": Number(0.5), "rank": 1}
+    event = Event("n", EventSource.AGENT, metadata=metadata)
+    assert json.loads(event.serialize())["metadata"] == {
+        "none": None,
+        "text": "x",
+        "ratio": 0.5,
+        "rank": 1,
+    }
+
+
+def test_a_metadata_value_is_refused_for_its_equality_not_its_hash() -> None:
+    # JSON writes a value, never its hash: a str that hashes oddly but equals its characters
+    # is written as them; one whose comparison raises is refused by name.
+    class OddHash(str):
+        def __hash__(self) -> int:
+            return 7
+
+    event = Event("n", EventSource.AGENT, metadata={"k": OddHash("x")})
+    assert json.loads(event.serialize())["metadata"] == {"k": "x"}
+
+    class Unequal(str):
+        def __eq__(self, other: object) -> bool:
+            raise RuntimeError("no")
+
+        __hash__ = str.__hash__
+
+    with pytest.raises(InvalidEventError, match=r"metadata\['k'\] is .*does not equal its own"):
+        Event("n", EventSource.AGENT, metadata={"k": Unequal("x")})
+
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        type("LyingStr", (str,), {"__eq__": lambda s, o: False, "__hash__": str.__hash__})("x"),
+        type("LyingInt", (int,), {"__eq__": lambda s, o: False, "__hash__": int.__hash__})(1),
+        type("LyingFloat", (float,), {"__eq__": lambda s, o: False, "__hash__": float.__hash__})(
+            0.5
+        ),
+    ],
+)
+def test_a_metadata_value_unequal_to_its_own_value_is_refused_saying_so(value: object) -> None:
+    with pytest.raises(InvalidEventError) as raised:
+        Event("n", EventSource.AGENT, metadata={"k": value})
+    assert "which does not equal its own value" in str(raised.value)
+    assert raised.value.path == ("metadata", "k")
+
+
+def test_a_metadata_key_that_equals_its_characters_but_hashes_otherwise_is_refused() -> None:
+    class OddHash(str):
+        def __hash__(self) -> int:
+            return 7
+
+    with pytest.raises(InvalidEventError, match="does not equal or hash as its own characters"):
+        Event("n", EventSource.AGENT, metadata={OddHash("k"): 1})
+
+
+def test_metadata_the_json_encoder_cannot_write_after_the_check_is_refused_by_class() -> None:
+    # A dict subclass whose items() gives lists: the check unpacks them, json's encoder does not.
+    class Listed(dict):  # type: ignore[type-arg]
+        def items(self):  # type: ignore[no-untyped-def,override]
+            return [[key, value] for key, value in super().items()]
+
+    event = Event("n", EventSource.AGENT, metadata=Listed(a=1))
+    with pytest.raises(InvalidEventError, match=r"^Event cannot be written as JSON: items must"):
+        event.serialize()
+
+
+def test_a_log_line_with_metadata_json_cannot_hold_or_an_integer_past_the_bound_is_bad() -> None:
+    good = Event("n", EventSource.AGENT, metadata={"a": 1, "b": "x"}).serialize()
+    huge = good.replace('"a": 1', '"a": 1' + "0" * 309)
+    listed = good.replace('"a": 1', '"a": [1]')
+    lines = [good, huge, listed]
+    results = [(line.number, line.event is None) for line in elastic_events.EventLog(lines)]
+    assert results == [(1, False), (2, True), (3, True)]
+
+
+def test_only_int_or_none_written_with_a_bar_is_a_nullable_integer() -> None:
+    # Made with the annotation itself: this module's annotations are strings.
+    import typing
+
+    optional = typing.Optional[int]  # noqa: UP045 - the typing spelling is what is refused
+    odd = dataclasses.make_dataclass(
+        "Odd", [("extra", optional, dataclasses.field(default=None))], bases=(Event,)
+    )
+    with pytest.raises(TypeError, match=r"^no wire format for a field annotated typing.Optional"):
+        odd("n", EventSource.AGENT)
+
+
+def test_schema_descriptions_join_continued_lines_and_end_with_the_section() -> None:
+    @dataclasses.dataclass
+    class Described(Event):
+        """A described event.
+
+        Attributes:
+            name: The name,
+                continued here.
+
+            metadata (dict): The ``metadata``.
+
+        Example:
+            name: not the description of name
+                nor this.
+        """
+
+    properties = json_schema(Described)["properties"]
+    assert properties["name"]["description"] == "The name, continued here."
+    assert properties["metadata"]["description"] == "The metadata."
+    assert "description" not in properties["source"]
+
+
+def test_a_repeated_key_is_named_not_the_first_key() -> None:
+    with pytest.raises(InvalidEventError) as raised:
+        elastic_events.parse_json('{"a": 1, "b": 2, "b": 3}')
+    assert raised.value.reason == "the key 'b' appears twice in one object"
+
+
+@pytest.mark.parametrize(
+    ("zeros", "shown"),
+    [
+        (35, "1e" + "0" * 35 + "999"),  # 40 characters: shown whole.
+        (36, "1e" + "0" * 35 + "..."),  # 41: its first 37, and an ellipsis.
+    ],
+)
+def test_a_number_too_large_for_a_float_is_shown_to_40_characters(zeros: int, shown: str) -> None:
+    with pytest.raises(InvalidEventError) as raised:
+        elastic_events.parse_json("[" + "1e" + "0" * zeros + "999]")
+    assert str(raised.value).startswith(f"not valid JSON here: the number {shown} is too large")
+
+
+def test_bytes_not_utf8_are_located_after_a_leading_newline() -> None:
+    with pytest.raises(InvalidEventError) as raised:
+        elastic_events.parse_json(b"\n\xffx")
+    error = raised.value
+    assert (error.value, error.line, error.column) == (b"\xff", 2, 1)
+    with pytest.raises(InvalidEventError) as raised:
+        elastic_events.parse_json(b"\xff\xfeA\x00B\x00")
+    assert raised.value.value == b"\xff\xfeA\x00"  # The byte order mark and what follows.
+
+
+@pytest.mark.parametrize("space", [" ", "\n", " \t\r\n"])
+def test_json_after_leading_whitespace_is_read(space: str) -> None:
+    assert elastic_events.parse_json(space + '{"a": 1}') == {"a": 1}
+
+
+def test_json_nested_within_max_depth_past_the_recursion_limit_is_refused_as_such() -> None:
+    previous = sys.getrecursionlimit()
+    depth = len(__import__("inspect").stack(0))
+    sys.setrecursionlimit(depth + 40)
+    try:
+        with pytest.raises(InvalidEventError) as raised:
+            elastic_events.parse_json("[" * 90 + "]" * 90)
+    finally:
+        sys.setrecursionlimit(previous)
+    assert raised.value.reason == "nested deeper than the recursion limit"
+
+
+def test_the_first_event_of_a_class_with_metadata_checked_in_full_is_written() -> None:
+    # No plain metadata of this class has been remembered yet.
+    class Text(str):
+        pass
+
+    @dataclasses.dataclass
+    class Fresh(Event):
+        pass
+
+    event = Fresh("n", EventSource.AGENT, metadata={"k": Text("x")})
+    assert json.loads(event.serialize())["metadata"] == {"k": "x"}
+
+
+def test_an_event_made_without_its_init_is_written() -> None:
+    # As pickle makes one, in a process that has built no event of its class.
+    @dataclasses.dataclass
+    class Unpickled(Event):
+        pass
+
+    event = object.__new__(Unpickled)
+    event.__dict__.update(name="n", source=EventSource.AGENT, timestamp=1, metadata={})
+    assert event.serialize() == '{"name": "n", "source": "AGENT", "timestamp": 1, "metadata": {}}'
