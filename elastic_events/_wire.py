@@ -766,9 +766,9 @@ def _decode_text(text: str | bytes | bytearray) -> Any:
             line=error.lineno,
             column=error.colno,
         ) from None
-    except ValueError as error:  # An integer of more digits than int() converts.
+    except ValueError as error:  # An integer of more digits than int() converts (never if 0).
         raise InvalidEventError(
-            f"not read: an integer of more than {_max_digits()} digits ({error})",
+            f"not read: an integer of more than {sys.get_int_max_str_digits()} digits ({error})",
             reason="an integer of too many digits",
         ) from None
     except RecursionError:  # Only with a recursion limit set far below Python's default.
@@ -808,10 +808,6 @@ def _too_deep(text: str) -> bool:
         else:
             depth -= 1
     return False
-
-
-def _max_digits() -> int:
-    return sys.get_int_max_str_digits() or 4300
 
 
 def _a(noun: str) -> str:
