@@ -373,15 +373,18 @@ def test_a_subclass_with_a_field_the_wire_cannot_carry_is_refused_by_name() -> N
         Measured("n", EventSource.AGENT)
 
 
-@pytest.mark.parametrize("annotation", [str | None, int | str, dict[int, str]])
+@pytest.mark.parametrize(
+    "annotation", [str | None, int | str, dict[int, str], tuple[int, type(None)]]
+)
 def test_a_union_or_dict_the_wire_cannot_carry_is_refused(annotation: object) -> None:
-    # Only int | None is a nullable integer, and only dict[str, ...] is metadata.
-    @dataclasses.dataclass
-    class Odd(Event):
-        extra: annotation = None  # type: ignore[valid-type]
-
+    # Only int | None is a nullable integer (not another generic of int and None), and only
+    # dict[str, ...] is metadata. Made with the annotation itself: this module's are strings.
+    odd = dataclasses.make_dataclass(
+        "Odd", [("extra", annotation, dataclasses.field(default=None))], bases=(Event,)
+    )
     with pytest.raises(TypeError, match=r"^no wire format for a field annotated "):
-        Odd("n", EventSource.AGENT)
+        odd("n", EventSource.AGENT)
+    assert odd.__dataclass_fields__["extra"].type is annotation  # Not its string.
 
 
 def event_line_of_length(length: int) -> str:
@@ -714,18 +717,6 @@ def test_a_log_line_with_metadata_json_cannot_hold_or_an_integer_past_the_bound_
     assert results == [(1, False), (2, True), (3, True)]
 
 
-def test_only_int_or_none_written_with_a_bar_is_a_nullable_integer() -> None:
-    # Made with the annotation itself: this module's annotations are strings.
-    import typing
-
-    optional = typing.Optional[int]  # noqa: UP045 - the typing spelling is what is refused
-    odd = dataclasses.make_dataclass(
-        "Odd", [("extra", optional, dataclasses.field(default=None))], bases=(Event,)
-    )
-    with pytest.raises(TypeError, match=r"^no wire format for a field annotated typing.Optional"):
-        odd("n", EventSource.AGENT)
-
-
 def test_schema_descriptions_join_continued_lines_and_end_with_the_section() -> None:
     @dataclasses.dataclass
     class Described(Event):
@@ -782,6 +773,9 @@ def test_json_after_leading_whitespace_is_read(space: str) -> None:
     assert elastic_events.parse_json(space + '{"a": 1}') == {"a": 1}
 
 
+@pytest.mark.skipif(
+    sys.version_info >= (3, 12), reason="from 3.12 the recursion limit does not bound C code"
+)
 def test_json_nested_within_max_depth_past_the_recursion_limit_is_refused_as_such() -> None:
     previous = sys.getrecursionlimit()
     depth = len(__import__("inspect").stack(0))
