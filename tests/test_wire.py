@@ -715,6 +715,23 @@ def test_a_log_line_with_metadata_json_cannot_hold_or_an_integer_past_the_bound_
     lines = [good, huge, listed]
     results = [(line.number, line.event is None) for line in elastic_events.EventLog(lines)]
     assert results == [(1, False), (2, True), (3, True)]
+    errors = [line.error for line in elastic_events.EventLog(lines)]
+    assert "metadata['a'] must lie within" in errors[1]  # Read as an Event: its error named.
+    assert "metadata['a'] must be a string, number, boolean or null" in errors[2]
+
+
+def test_metadata_whose_items_turn_nan_after_the_check_is_refused_not_written() -> None:
+    # Whichever reading of items() gives NaN, the line written (if any) must be strict JSON.
+    class Turning(dict):  # type: ignore[type-arg]
+        reads = 0
+
+        def items(self):  # type: ignore[no-untyped-def,override]
+            Turning.reads += 1
+            return [("a", math.nan if Turning.reads > 2 else 1.0)]
+
+    event = Event("n", EventSource.AGENT, metadata=Turning(a=1.0))
+    with pytest.raises(InvalidEventError):
+        event.serialize()
 
 
 def test_schema_descriptions_join_continued_lines_and_end_with_the_section() -> None:
