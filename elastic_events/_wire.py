@@ -321,8 +321,6 @@ def _like_its_characters(key: str) -> bool:
 
 def _like_its_value(value: Any, plain: Any, hashed: bool) -> bool:
     """Whether *value* equals (and if *hashed*, hashes as) *plain*, the value of its base type."""
-    if type(value) is type(plain):
-        return True
     try:
         return bool(value == plain) and (not hashed or hash(value) == hash(plain))
     except Exception:  # An __eq__, __bool__ or __hash__ that raises.
@@ -517,21 +515,17 @@ def _check_each(spec: _Spec, event: Any) -> None:
             setattr(event, f.name, canonical)
 
 
-def _flat_encoder() -> Callable[[Any, int], Any] | None:
-    """The C encoder of json.dumps(), built once instead of per call, for flat objects.
-
-    No check for circular references (markers=None): only checked flat events reach it.
-    """
-    make = getattr(json.encoder, "c_make_encoder", None)
-    if make is None:  # An interpreter without the _json accelerator.
-        return None
-    encoder: Callable[[Any, int], Any] = make(
+# The C encoder of json.dumps(), built once instead of per call, for flat objects; with no check
+# for circular references (markers=None): only checked flat events reach it. An interpreter
+# without the _json accelerator writes with the shared encoder.
+_make_encoder = getattr(json.encoder, "c_make_encoder", None)
+_FLAT: Callable[[Any, int], Any] = (
+    _make_encoder(
         None, None, json.encoder.encode_basestring_ascii, None, ": ", ", ", False, False, False
     )
-    return encoder
-
-
-_FLAT = _flat_encoder() or (lambda fields, level: (_ENCODER.encode(fields),))
+    if _make_encoder
+    else lambda fields, level: (_ENCODER.encode(fields),)
+)
 
 
 def encode(event: Any) -> str:
@@ -628,12 +622,9 @@ def _unique_keys(pairs: list[tuple[str, Any]], dict: type = dict, len: Any = len
 
 
 def _first_repeated(keys: Iterable[str]) -> str:
+    """The first key seen before; called only when one is (set.add() returns None)."""
     seen: set[str] = set()
-    for key in keys:
-        if key in seen:
-            return key
-        seen.add(key)
-    raise AssertionError("no key repeats")  # pragma: no cover - called only when one does
+    return next(key for key in keys if key in seen or seen.add(key))  # type: ignore[func-returns-value]
 
 
 def _reject_constant(constant: str) -> Any:
@@ -788,26 +779,17 @@ _WIDE_BOMS = (
 
 def _wide_bom(raw: bytes | bytearray) -> str:
     """What to say of bytes that start with a UTF-16 or UTF-32 byte order mark; else ``""``."""
-    for bom, encoding in _WIDE_BOMS:
-        if raw.startswith(bom):
-            return (
-                f"not UTF-8 text: {encoding} text (it starts with a {encoding} byte order mark); "
-                f"event JSON is UTF-8: convert it first (iconv -f {encoding} -t UTF-8)"
-            )
-    return ""
+    encoding = next((name for bom, name in _WIDE_BOMS if raw.startswith(bom)), "")
+    return encoding and (
+        f"not UTF-8 text: {encoding} text (it starts with a {encoding} byte order mark); "
+        f"event JSON is UTF-8: convert it first (iconv -f {encoding} -t UTF-8)"
+    )
 
 
 def _too_deep(text: str) -> bool:
     """Whether *text* nests brackets deeper than MAX_DEPTH, outside of its strings."""
-    depth = 0
-    for bracket in _BRACKETS.findall(_STRINGS.sub("", text)):
-        if bracket in "[{":
-            depth += 1
-            if depth > MAX_DEPTH:
-                return True
-        else:
-            depth -= 1
-    return False
+    steps = (1 if bracket in "[{" else -1 for bracket in _BRACKETS.findall(_STRINGS.sub("", text)))
+    return max(itertools.accumulate(steps, initial=0)) > MAX_DEPTH
 
 
 def _a(noun: str) -> str:
