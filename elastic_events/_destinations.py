@@ -34,20 +34,26 @@ _NO_FILE = "(unknown file)"
 # are the same for every event: makeRecord() is a fifth of record() to a handler, much of it
 # os.path.basename() and splitext() of _NO_FILE, every time. See _record_of() for when.
 _TEMPLATE = vars(logging.LogRecord("", EVENT_LEVEL, _NO_FILE, 0, "", (), None))
-_TASKS = sys.version_info >= (3, 12)  # LogRecord.taskName
-# The fields that _event_record() sets, then those it copies. A Python whose LogRecord has
-# another field (which a copy would give its value at import), or no logging._startTime, gets
-# makeRecord()'s records; so does 3.10, some of whose releases computed msecs otherwise.
+# The fields that _event_record() sets, then those it copies; besides them, it sets taskName
+# where LogRecord has one (3.12+).
 _FIELDS = (
     "name msg levelname created msecs relativeCreated thread threadName processName process"
     " args levelno pathname filename module exc_info exc_text stack_info lineno funcName"
-    + (" taskName" if _TASKS else "")
 )
-_FAST = (
-    sys.version_info >= (3, 11)
-    and set(_TEMPLATE) == set(_FIELDS.split())
-    and hasattr(logging, "_startTime")
-)
+_TASKS = "taskName" in _TEMPLATE
+
+
+def _template_fits(version: tuple[int, int, int, str, int], fields: set[str], start: bool) -> bool:
+    """Whether _event_record() makes the records that LogRecord.__init__ makes on a Python.
+
+    Not on 3.10, some of whose releases computed msecs otherwise; not with a LogRecord field
+    that _event_record() does not know (a copy would give it its value at import), nor without
+    logging._startTime (``start``), which relativeCreated counts from.
+    """
+    return version >= (3, 11) and fields - {"taskName"} == set(_FIELDS.split()) and start
+
+
+_FAST = _template_fits(sys.version_info, set(_TEMPLATE), hasattr(logging, "_startTime"))
 _STOCK_RECORD = logging.LogRecord
 _STOCK_MAKE_RECORD = logging.Logger.makeRecord
 
@@ -299,8 +305,7 @@ class Sink:
         self.destination = destination
         self.logger = logger
         self.dropped_reported = False
-        self.silent = False
-        self.refresh()
+        self.refresh()  # Sets silent.
 
     def refresh(self) -> None:
         """Note whether every handler drops events, so that none needs to be serialized."""
@@ -449,28 +454,31 @@ def _event_record(name: str, message: object) -> logging.LogRecord:
     return record
 
 
-if sys.version_info >= (3, 13):
+def _times_of_ns() -> tuple[float, float, float]:
+    """created, msecs and relativeCreated, as LogRecord computes them from time_ns() (3.13+)."""
+    ns = time.time_ns()
+    created = ns / 1e9
+    msecs = float((ns % 1_000_000_000) // 1_000_000)
+    if msecs == 999.0 and int(created) != ns // 1_000_000_000:
+        msecs = 0.0  # created was rounded up to the next second.
+    return created, msecs, (ns - logging._startTime) / 1e6  # type: ignore[attr-defined]
 
-    def _times() -> tuple[float, float, float]:
-        """created, msecs and relativeCreated, which LogRecord computes from time_ns()."""
-        ns = time.time_ns()
-        created = ns / 1e9
-        msecs = (ns % 1_000_000_000) // 1_000_000 + 0.0
-        if msecs == 999.0 and int(created) != ns // 1_000_000_000:
-            msecs = 0.0  # created was rounded up to the next second.
-        return created, msecs, (ns - logging._startTime) / 1e6
 
-else:
+def _times_of_seconds() -> tuple[float, float, float]:
+    """created, msecs and relativeCreated, as LogRecord computes them from time() (to 3.12).
 
-    def _times() -> tuple[float, float, float]:
-        """created, msecs and relativeCreated, as LogRecord computes them.
+    ``ct % 1.0 * 1000 // 1.0`` is LogRecord's ``int((ct - int(ct)) * 1000) + 0.0`` without
+    two calls of int(): the same float for any time after 1970, each step being exact.
+    """
+    ct = time.time()
+    start: float = logging._startTime  # type: ignore[attr-defined]
+    return ct, ct % 1.0 * 1000 // 1.0, (ct - start) * 1000
 
-        ``ct % 1.0 * 1000 // 1.0`` is LogRecord's ``int((ct - int(ct)) * 1000) + 0.0`` without
-        two calls of int(): the same float for any time after 1970, each step being exact.
-        """
-        ct = time.time()
-        start: float = logging._startTime  # type: ignore[attr-defined]
-        return ct, ct % 1.0 * 1000 // 1.0, (ct - start) * 1000
+
+# Since 3.13, LogRecord's times are of time_ns(), and so is logging._startTime: an int.
+_times = (
+    _times_of_ns if isinstance(getattr(logging, "_startTime", None), int) else _times_of_seconds
+)
 
 
 def _process_name() -> str | None:
@@ -485,11 +493,13 @@ def _process_name() -> str | None:
 
 
 def _task_name() -> str | None:
-    """LogRecord.taskName (Python 3.12+): the name of the running asyncio task, if any."""
+    """LogRecord.taskName (3.12+): the name of the running asyncio task, if any."""
+    if not logging.logAsyncioTasks:  # type: ignore[attr-defined]
+        return None
     asyncio = sys.modules.get("asyncio")
-    if not getattr(logging, "logAsyncioTasks", False) or not asyncio:
-        return None
-    try:
-        return asyncio.current_task().get_name()  # type: ignore[no-any-return]
-    except Exception:  # No running event loop.
-        return None
+    if asyncio:
+        try:
+            return asyncio.current_task().get_name()  # type: ignore[no-any-return]
+        except Exception:  # No running event loop, or not in a task.
+            pass
+    return None

@@ -2,15 +2,19 @@
 
 from __future__ import annotations
 
+import asyncio
 import io
 import logging
 import os
 import socket
 import sys
+from collections.abc import Callable
 from pathlib import Path
 from unittest import mock
 
 import pytest
+from hypothesis import example, given
+from hypothesis import strategies as st
 
 import elastic_events
 from elastic_events import (
@@ -20,6 +24,7 @@ from elastic_events import (
     NodeState,
     RdzvEvent,
     UnknownDestinationError,
+    _destinations,
     construct_and_record_rdzv_event,
     destinations,
     get_logging_handler,
@@ -482,11 +487,23 @@ def test_a_swap_detaches_the_old_handler_and_keeps_the_ones_added_to_the_logger(
     assert logger.handlers == [added, new]
 
 
+def test_a_sink_refuses_an_attribute_that_recording_does_not_read() -> None:
+    sink = _destinations.open_sink("null")
+    with pytest.raises(AttributeError):
+        sink.slient = True  # type: ignore[attr-defined]  # A misspelt flag fails at once.
+
+
 # The LogRecord of an event: the one the logger's makeRecord() would make, however logging is set.
 
-# Times (ns) at which both are made: a whole second, the end of a millisecond, and CPython's
-# example of a time whose seconds (ns / 1e9) round up to the next second.
-TIMES_NS = [1_700_000_000_000_000_000, 1_700_000_000_999_500_000, 1_677_903_920_999_999_900]
+# Times (ns) at which both are made: a whole second, within its last millisecond, CPython's
+# example of a time whose seconds (ns / 1e9) round up to the next second, and just after a
+# millisecond began.
+TIMES_NS = [
+    1_700_000_000_000_000_000,
+    1_700_000_000_999_500_000,
+    1_677_903_920_999_999_900,
+    1_700_000_000_500_000_100,
+]
 
 
 def made_by_logging(destination: str) -> logging.LogRecord:
@@ -585,6 +602,49 @@ def test_logging_s_switches_leave_their_fields_out(
     assert [getattr(written, field) for field in fields] == [None] * len(fields)
 
 
+class Unnamed:
+    """A process whose name cannot be read."""
+
+    @property
+    def name(self) -> str:
+        raise RuntimeError("no name yet")
+
+
+def _raise() -> object:
+    raise ImportError("multiprocessing is being imported")
+
+
+# multiprocessing as LogRecord may find it in sys.modules; it tolerates a partly imported one.
+MULTIPROCESSING = {
+    "not imported": None,
+    "without current_process": object(),
+    "whose current_process raises": mock.Mock(current_process=_raise),
+    "whose process has no name": mock.Mock(current_process=lambda: object()),
+    "whose process name raises": mock.Mock(current_process=Unnamed),
+}
+
+
+@pytest.mark.parametrize("state", MULTIPROCESSING)
+def test_the_process_name_is_log_record_s_whatever_multiprocessing_is(
+    collect: Collect, monkeypatch: pytest.MonkeyPatch, state: str
+) -> None:
+    monkeypatch.setitem(sys.modules, "multiprocessing", MULTIPROCESSING[state])
+    written, made = recorded_and_made("collect", collect)
+    assert_same_record(written, made)
+    assert written.processName == "MainProcess"
+
+
+def test_a_renamed_process_is_the_records_process_name(
+    collect: Collect, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import multiprocessing
+
+    monkeypatch.setattr(multiprocessing.current_process(), "name", "agent-0")
+    written, made = recorded_and_made("collect", collect)
+    assert_same_record(written, made)
+    assert written.processName == "agent-0"
+
+
 def test_an_events_record_made_in_an_asyncio_task_has_its_name(collect: Collect) -> None:
     import asyncio
 
@@ -665,3 +725,136 @@ def test_an_events_record_is_not_made_by_log_record_init(collect: Collect) -> No
     with mock.patch.object(logging.LogRecord, "__init__", side_effect=made_by_init):
         record(EVENT, "collect")
     assert collect.lines == [EVENT.serialize()]
+
+
+# The per-Python parts of LogRecord.__init__, each tested on any Python: the running one's
+# against LogRecord itself, the others against their CPython source (Lib/logging/__init__.py,
+# LogRecord.__init__), as transcribed here.
+
+
+def times_up_to_3_12(ct: float, start: float) -> tuple[float, float, float]:
+    """3.11, 3.12 (and 3.10 from gh-89047): ``ct = time.time()``, _startTime = time.time()."""
+    return ct, int((ct - int(ct)) * 1000) + 0.0, (ct - start) * 1000
+
+
+def times_from_3_13(ct: int, start: int) -> tuple[float, float, float]:
+    """3.13 (gh-102412, gh-120683): ``ct = time.time_ns()``, _startTime = time.time_ns()."""
+    created = ct / 1e9
+    msecs = (ct % 1_000_000_000) // 1_000_000 + 0.0
+    if msecs == 999.0 and int(created) != ct // 1_000_000_000:
+        msecs = 0.0
+    return created, msecs, (ct - start) / 1e6
+
+
+def typed(values: tuple[object, ...]) -> list[tuple[type, object]]:
+    return [(type(value), value) for value in values]
+
+
+NANOSECONDS = st.integers(min_value=0, max_value=2**64)
+
+
+@given(ns=NANOSECONDS)
+@example(ns=TIMES_NS[0])
+@example(ns=TIMES_NS[1])
+@example(ns=TIMES_NS[2])
+@example(ns=TIMES_NS[3])
+@example(ns=1_718_710_000_000_000_000 - 1)  # gh-120683's
+def test_the_running_python_s_times_are_log_record_s(ns: int) -> None:
+    with (
+        mock.patch("time.time_ns", return_value=ns),
+        mock.patch("time.time", return_value=ns / 1e9),
+    ):
+        made = logging.LogRecord("", logging.INFO, "", 0, "", (), None)
+        times = _destinations._times()
+    assert typed(times) == typed((made.created, made.msecs, made.relativeCreated))
+
+
+@given(ns=NANOSECONDS, start=NANOSECONDS)
+@example(ns=TIMES_NS[1], start=TIMES_NS[0])
+@example(ns=TIMES_NS[2], start=TIMES_NS[0])
+@example(ns=TIMES_NS[3], start=TIMES_NS[0])
+def test_the_times_of_3_13_are_its_log_record_s(ns: int, start: int) -> None:
+    with (
+        mock.patch("time.time_ns", return_value=ns),
+        mock.patch.object(logging, "_startTime", start),
+    ):
+        times = _destinations._times_of_ns()
+    assert typed(times) == typed(times_from_3_13(ns, start))
+
+
+SECONDS = st.floats(min_value=0, max_value=2.0**53)
+
+
+@given(ct=SECONDS, start=SECONDS)
+@example(ct=TIMES_NS[1] / 1e9, start=TIMES_NS[0] / 1e9)
+@example(ct=1677793338.1, start=0.0)  # gh-102402's
+def test_the_times_up_to_3_12_are_its_log_record_s(ct: float, start: float) -> None:
+    with mock.patch("time.time", return_value=ct), mock.patch.object(logging, "_startTime", start):
+        times = _destinations._times_of_seconds()
+    assert typed(times) == typed(times_up_to_3_12(ct, start))
+
+
+async def _named_task_s(make: Callable[[], object]) -> object:
+    asyncio.current_task().set_name("agent-loop")  # type: ignore[union-attr]
+    return make()
+
+
+async def _callback_s(make: Callable[[], object]) -> object:
+    done: asyncio.Future[object] = asyncio.get_running_loop().create_future()
+    asyncio.get_running_loop().call_soon(lambda: done.set_result(make()))
+    return await done
+
+
+# Where the record of an event may be made: the task's name is "agent-loop" in a task only.
+PLACES: dict[str, Callable[[Callable[[], object]], object]] = {
+    "outside an event loop": lambda make: make(),
+    "in a task": lambda make: asyncio.run(_named_task_s(make)),
+    "in a loop's callback": lambda make: asyncio.run(_callback_s(make)),
+}
+
+
+@pytest.mark.parametrize("place", PLACES)
+@pytest.mark.parametrize("imported", [True, False])
+@pytest.mark.parametrize("switch", [True, False])
+def test_the_task_name_is_the_running_tasks_if_logging_asks_for_it(
+    monkeypatch: pytest.MonkeyPatch, place: str, imported: bool, switch: bool
+) -> None:
+    # From 3.12: taskName is None, or with logAsyncioTasks and asyncio imported, the name of
+    # asyncio.current_task(), if that raises nothing.
+    monkeypatch.setattr(logging, "logAsyncioTasks", switch, raising=False)
+    if not imported:
+        monkeypatch.setitem(sys.modules, "asyncio", None)
+    name = PLACES[place](_destinations._task_name)
+    assert name == ("agent-loop" if switch and imported and place == "in a task" else None)
+
+
+def test_an_events_record_has_the_task_name_where_log_record_has_the_field(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(_destinations, "_TASKS", True)  # As on 3.12+: LogRecord has taskName.
+    monkeypatch.setattr(logging, "logAsyncioTasks", True, raising=False)
+    made = PLACES["in a task"](lambda: _destinations._event_record("n", "m"))
+    assert made.taskName == "agent-loop"  # type: ignore[attr-defined]
+    assert list(vars(made))[-1] == "taskName"  # Last, as LogRecord.__init__ sets it.
+
+
+# The fields of a LogRecord on this Python, and the versions that make each kind of record.
+LOG_RECORD_FIELDS = set(vars(logging.LogRecord("", logging.INFO, "", 0, "", (), None)))
+PY310, PY311, PY312 = (3, 10, 13, "final", 0), (3, 11, 0, "final", 0), (3, 12, 1, "final", 0)
+
+
+@pytest.mark.parametrize(
+    ("version", "fields", "start", "fits"),
+    [
+        (PY311, LOG_RECORD_FIELDS - {"taskName"}, True, True),
+        (PY312, LOG_RECORD_FIELDS | {"taskName"}, True, True),
+        (PY310, LOG_RECORD_FIELDS - {"taskName"}, True, False),  # Its msecs differed.
+        (PY312, LOG_RECORD_FIELDS | {"taskName", "lineno_end"}, True, False),  # A new field.
+        (PY311, LOG_RECORD_FIELDS - {"msecs"}, True, False),
+        (PY311, LOG_RECORD_FIELDS, False, False),  # No logging._startTime.
+    ],
+)
+def test_records_are_built_from_the_template_only_where_that_makes_log_record_s(
+    version: tuple[int, int, int, str, int], fields: set[str], start: bool, fits: bool
+) -> None:
+    assert _destinations._template_fits(version, fields, start) is fits
