@@ -777,6 +777,24 @@ def test_only_top_level_keys_are_linked(compact: bool) -> None:
     )
 
 
+@given(st.dictionaries(st.text(), json_values, max_size=6), st.integers(min_value=1, max_value=8))
+def test_keys_found_by_their_indentation_are_the_top_level_keys(
+    value: dict[str, Any], indent: int
+) -> None:
+    """The fast path for pretty-printed JSON links what counting the levels links."""
+    block = highlighted(indented_json(value, indent))
+    nested = [k for v in value.values() if isinstance(v, dict) for k in v]
+    hrefs = {key: f"#{number}" for number, key in enumerate([*value, *nested])}
+    linked = link_top_level_keys(block, hrefs, indent)
+    assert linked == link_top_level_keys(block, hrefs)
+    assert linked.count("event-json-key") == len(value)
+
+
+def test_keys_of_json_indented_otherwise_are_found_by_their_level() -> None:
+    block = highlighted(json.dumps({"a": {"b": 1}}, indent=4))  # not the indentation said
+    assert link_top_level_keys(block, {"a": "#A", "b": "#B"}, 2).count("event-json-key") == 1
+
+
 @given(st.text())
 def test_any_top_level_key_is_linked_by_its_text(key: str) -> None:
     block = highlighted(json.dumps({key: 1, "other": {key: 2}}, ensure_ascii=False))
@@ -789,7 +807,11 @@ _SPAN_PARTS = st.lists(
 ).map("".join)
 
 
-@given(_SPAN_PARTS | _SPAN_PARTS.map(lambda inner: f"&quot;{inner}&quot;"))
+@given(
+    _SPAN_PARTS
+    | _SPAN_PARTS.map(lambda inner: f"&quot;{inner}&quot;")
+    | _SPAN_PARTS.map(lambda inner: f'"{inner}"')
+)
 def test_a_key_span_reads_as_the_json_string_it_shows(span_text: str) -> None:
     try:
         expected = json.loads(html.unescape(span_text))
@@ -892,7 +914,28 @@ def test_dependencies_follow_every_form_of_import_statement(
     ]  # fmt: skip
 
 
+def test_a_function_assigned_to_a_class_does_not_move_its_home(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    package = tmp_path / "pkg_deps_assigned"
+    package.mkdir()
+    (package / "__init__.py").write_text("from pkg_deps_assigned.model import Thing\n")
+    (package / "checks.py").write_text("def check(self):\n    pass\n")
+    (package / "model.py").write_text(
+        "from pkg_deps_assigned import checks\n\nclass Thing:\n    first = checks.check\n"
+        "    def method(self):\n        pass\n"
+    )
+    monkeypatch.syspath_prepend(str(tmp_path))
+    for name in [n for n in sys.modules if n.startswith("pkg_deps_assigned")]:
+        monkeypatch.delitem(sys.modules, name)
+    import pkg_deps_assigned  # type: ignore[import-not-found]
+
+    pkg_deps_assigned.Thing.__module__ = "pkg_deps_assigned"
+    assert deps.defining_module(pkg_deps_assigned.Thing) == "pkg_deps_assigned.model"
+
+
 def test_event_classes_depend_on_their_defining_module_and_the_package_face() -> None:
+    assert deps.defining_module(Event) == deps.defining_module(RdzvEvent) == "elastic_events._model"
     files = deps.dependency_files(Event)
     defining = Path(sys.modules[deps.defining_module(Event)].__file__ or "").resolve()
     package = Path(elastic_events.__file__ or "").resolve()

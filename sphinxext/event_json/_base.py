@@ -26,6 +26,8 @@ logger = logging.getLogger(__name__)
 FOLDED = "event-json-folded"
 #: The node attribute that holds the title of a folded block.
 SUMMARY = "event_json_summary"
+# The objects whose source files the page being read depends on, noted already.
+_NOTED = "event_json_noted"
 
 
 class EventDirective(SphinxDirective):
@@ -62,10 +64,12 @@ class EventDirective(SphinxDirective):
 
     def note_dependencies(self, *objects: object) -> None:
         """Make the page outdated when the library code that renders it changes."""
-        noted = self.env.dependencies.get(self.env.docname, ())
+        noted = self.env.temp_data.setdefault(_NOTED, set())  # temp_data: this page's
+        assert isinstance(noted, set)
         for obj in objects:
-            for path in dependency_files(obj):
-                if path not in noted:
+            if obj not in noted:
+                noted.add(obj)
+                for path in dependency_files(obj):
                     self.env.note_dependency(path)
 
     def literal(self, text: str, kind: str) -> nodes.literal_block:

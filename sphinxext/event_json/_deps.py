@@ -34,7 +34,11 @@ def defining_module(obj: object) -> str:
     declared = str(getattr(obj, "__module__", ""))
     functions: list[object] = [obj]
     if isinstance(obj, type):
+        # Only the methods written in the class body: a function assigned to the class (such as
+        # Event.__post_init__, the wire module's check) was written elsewhere.
+        own = f"{obj.__qualname__}."
         functions = [getattr(v, "__func__", v) for v in vars(obj).values()]
+        functions = [f for f in functions if str(getattr(f, "__qualname__", "")).startswith(own)]
     for function in functions:
         code = getattr(function, "__code__", None)
         if isinstance(code, types.CodeType) and code.co_filename.endswith(".py"):

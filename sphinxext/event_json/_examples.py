@@ -72,6 +72,8 @@ class EventJsonDirective(ClassDirective):
             return self.warn(f"{codec.name} wrote JSON that cannot be read: {error}", "roundtrip")
         block: nodes.Element = self.literal(text, codec.name)
         block["classes"].append(CLASS_PREFIX + codec.path)
+        if "compact" in self.options:
+            block["classes"].append(COMPACT)
         summary = f"{codec.name} JSON"
         caption = self.options.get("caption")
         if caption:  # The author's words, read as inline markup as code-block reads them.
@@ -125,6 +127,8 @@ def selected_event(
 
 #: The class of an example's block that names the dotted path of its event class.
 CLASS_PREFIX = "event-json-class-"
+#: The class of an example's block that shows the event as its class writes it, on one line.
+COMPACT = "event-json-compact"
 # The highlighted HTML of one event-json block: its <div> opening tag, then its <pre>.
 _BLOCK = re.compile(
     r'(<div class="event-json event-json-\w+ event-json-class-([\w.]+)[^"]* highlight-json'
@@ -150,6 +154,7 @@ def link_keys(
     if not isinstance(body, str) or "event-json-" not in body:
         return
     hrefs: dict[str, dict[str, str]] = {}
+    indent = app.config.event_json_indent
 
     def link(match: re.Match[str]) -> str:
         opening, path, block = match.groups()
@@ -163,7 +168,8 @@ def link_keys(
                 reference = attribute_link(app, pagename, codec.targets, field, [])
                 if reference is not None:
                     hrefs[path][field] = href(reference)
-        return opening + link_top_level_keys(block, hrefs[path])
+        pretty = COMPACT not in opening  # Then the keys are found by their indentation.
+        return opening + link_top_level_keys(block, hrefs[path], indent if pretty else None)
 
     context["body"] = _BLOCK.sub(link, body)
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import html
 import json
 import re
@@ -120,12 +121,16 @@ _SCALARS: dict[type, Any] = {
 _TOKEN = re.compile(r'<span class="(?:p">([^<]*[][{}][^<]*)|nt">([^<]*))</span>')
 
 
-def link_top_level_keys(highlighted: str, hrefs: Mapping[str, str]) -> str:
+def link_top_level_keys(
+    highlighted: str, hrefs: Mapping[str, str], indent: int | None = None
+) -> str:
     """Wrap each top-level key of highlighted JSON in a link to ``hrefs[key]``.
 
     *highlighted* is the HTML that Pygments makes of a JSON object; keys nested deeper (metadata
     keys) and keys missing from *hrefs* are left alone. Only the key's own ``<span>`` is wrapped, so
-    the text of the block (what a copy button copies) is unchanged.
+    the text of the block (what a copy button copies) is unchanged. When the JSON was written by
+    :func:`indented_json` with *indent* spaces a level, its top-level keys are the keys that start
+    a line *indent* spaces in, found without counting the levels token by token.
 
     >>> block = ('<span class="p">{</span><span class="nt">&quot;a&quot;</span>'
     ...          '<span class="p">:</span><span class="p">{</span>'
@@ -139,39 +144,59 @@ def link_top_level_keys(highlighted: str, hrefs: Mapping[str, str]) -> str:
     """
     if not hrefs:
         return highlighted
+    spans = _indented_keys(highlighted, indent) if indent else []
+    if not spans:  # Compact JSON, or whitespace that a highlighter writes its own way.
+        spans = _top_level_keys(highlighted)
     parts: list[str] = []
     position = 0
+    for start, end, text in spans:
+        key = _key_text(text)
+        href = hrefs.get(key) if key is not None else None
+        if href is not None:
+            parts += (highlighted[position:start], _opening(href), highlighted[start:end], "</a>")
+            position = end
+    parts.append(highlighted[position:])
+    return "".join(parts)
+
+
+@functools.lru_cache(maxsize=1024)  # A site links the same few attributes again and again.
+def _opening(href: str) -> str:
+    return f'<a class="reference internal event-json-key" href="{html.escape(href)}">'
+
+
+def _top_level_keys(highlighted: str) -> list[tuple[int, int, str]]:
+    """The start, end and text of the key spans of the outermost object, level by level."""
+    spans = []
     depth = 0
     for match in _TOKEN.finditer(highlighted):
         brackets, text = match.groups()
         if brackets is not None:
             depth += brackets.count("{") + brackets.count("[")
             depth -= brackets.count("}") + brackets.count("]")
-            continue
-        if depth != 1:
-            continue
-        key = _key_text(text)
-        href = hrefs.get(key) if key is not None else None
-        if href is None:
-            continue
-        parts.append(highlighted[position : match.start()])
-        parts.append(
-            f'<a class="reference internal event-json-key" href="{html.escape(href)}">'
-            f"{match.group(0)}</a>"
-        )
-        position = match.end()
-    parts.append(highlighted[position:])
-    return "".join(parts)
+        elif depth == 1:
+            spans.append((match.start(), match.end(), text))
+    return spans
 
 
-# A key as Pygments writes it, with nothing inside that HTML or JSON would escape.
-_PLAIN_KEY = re.compile(r'&quot;([^"&\\\x00-\x1f]*)&quot;')
+def _indented_keys(highlighted: str, indent: int) -> list[tuple[int, int, str]]:
+    """The key spans that start a line *indent* spaces in (Pygments' "w" is whitespace)."""
+    return [(m.start(1), m.end(1), m[2]) for m in _indented_key(indent).finditer(highlighted)]
+
+
+@functools.cache
+def _indented_key(indent: int) -> re.Pattern[str]:
+    return re.compile(f'\\n<span class="w"> {{{indent}}}</span>(<span class="nt">([^<]*)</span>)')
+
+
+# A key as Pygments writes it (quotes as they are, as Pygments 2.21 does, or as &quot;, as older
+# versions do), with nothing inside that HTML or JSON would escape.
+_PLAIN_KEY = re.compile(r'"([^"&\\\x00-\x1f]*)"|&quot;([^"&\\\x00-\x1f]*)&quot;')
 
 
 def _key_text(span_text: str) -> str | None:
     plain = _PLAIN_KEY.fullmatch(span_text)  # Most keys: no need to unescape and decode them.
     if plain is not None:
-        return plain.group(1)
+        return plain[1] if plain[1] is not None else plain[2]
     try:
         key = json.loads(html.unescape(span_text))
     except ValueError:
