@@ -171,7 +171,7 @@ class EventLog:
     def _binary_lines(self, stream: Any) -> Iterator[bytes | _Unread]:
         read = getattr(stream, "read1", stream.read)
         first = read(_CHUNK)
-        while first and len(first) < 6 and any(m.startswith(first) for m, _ in _MAGIC):
+        while first and any(m.startswith(first) for m, _ in _MAGIC):
             more = read(_CHUNK)  # A pipe may give the first bytes a few at a time.
             if not more:
                 break
@@ -261,8 +261,6 @@ class EventLog:
 class _Unread:
     """In place of a line: what kept the reader from taking it (too long, broken data)."""
 
-    __slots__ = ("error",)
-
     def __init__(self, error: str) -> None:
         self.error = error
 
@@ -276,8 +274,7 @@ def _too_long(limit: int, unit: str = "bytes") -> _Unread:
 
 def _split(first: bytes, read: Any, limit: int) -> Iterator[bytes | _Unread]:
     """The lines of a binary stream whose first bytes are *first*, holding at most *limit*."""
-    carry: list[bytes] = []  # The start of a line that goes on in the next chunk.
-    carried = 0
+    carry = bytearray()  # The start of a line that goes on in the next chunk.
     skipping = False  # Inside a line past the limit, already reported.
     after_cr = False  # The last chunk ended in \r: a \n that starts this one belongs to it.
     chunk = first
@@ -295,28 +292,28 @@ def _split(first: bytes, read: Any, limit: int) -> Iterator[bytes | _Unread]:
                 skipping = False
                 del lines[0]  # The end of the line past the limit.
             elif carry:
-                if carried + len(lines[0]) > limit:
+                if len(carry) + len(lines[0]) > limit:
                     yield _too_long(limit)
                     del lines[0]
                 else:
-                    carry.append(lines[0])
-                    lines[0] = b"".join(carry)
-                carry, carried = [], 0
+                    carry += lines[0]
+                    lines[0] = bytes(carry)
+                carry.clear()
             if len(chunk) > limit:  # Only then can a whole line in the chunk be too long.
                 for line in lines:
                     yield line if len(line) <= limit else _too_long(limit)
             else:
                 yield from lines
         if tail and not skipping:
-            if carried + len(tail) > limit:
+            if len(carry) + len(tail) > limit:
                 yield _too_long(limit)
-                skipping, carry, carried = True, [], 0
+                skipping = True
+                carry.clear()
             else:
-                carry.append(tail)
-                carried += len(tail)
+                carry += tail
         chunk = read(_CHUNK)
     if carry:
-        yield b"".join(carry)
+        yield bytes(carry)
 
 
 def _decompressed(kind: str, first: bytes, stream: Any, limit: int) -> Iterator[bytes | _Unread]:
@@ -357,11 +354,10 @@ class _Rest:
 
     def __init__(self, first: bytes, stream: Any) -> None:
         self._first, self._stream = first, stream
-        self.mode = "rb"
 
-    def read(self, size: int = -1) -> bytes:
+    def read(self, size: int) -> bytes:  # The decompressors always say how much.
         if self._first:
-            data = self._first if size < 0 else self._first[:size]
+            data = self._first[:size]
             self._first = self._first[len(data) :]
             return data
         result: bytes = self._stream.read(size)
@@ -370,16 +366,16 @@ class _Rest:
 
 def _text_lines(stream: Any, limit: int) -> Iterator[str | _Unread]:
     """The lines of a text stream, none held past *limit* characters."""
-    readline = stream.readline
+    readline, size = stream.readline, limit + 1  # A line past the limit comes without its end.
     while True:
         try:
-            line = readline(limit + 1)
+            line = readline(size)
             if not line:
                 return
             if len(line) > limit and not line.endswith("\n"):
                 yield _too_long(limit, "characters")
                 while line and not line.endswith("\n"):
-                    line = readline(limit + 1)
+                    line = readline(size)
                 continue
         except UnicodeDecodeError as error:
             yield _Unread(
@@ -402,25 +398,24 @@ def _not_utf8(line: bytes, start: int, error: UnicodeDecodeError) -> str:
 
 def _problem(line: bytes | str, start: int, text: str, error: InvalidEventError) -> str:
     """What is wrong with a line; a JSON syntax error located by its column in the line."""
-    if error.line is None or error.column is None:
+    column = error.column  # Only a JSON syntax error has a place (a line and a column).
+    if column is None:
         return str(error)
     ending = text.rstrip("\r\n")
-    if (error.line > 1 or error.column > len(ending)) and len(ending) < len(text):
+    if error.line != 1 or column > len(ending):
         # A line cut short ends in its newline: say what breaks, not that a string holds "\n".
         try:
             _wire._decode_text(ending)
         except InvalidEventError as at_the_end:
             if at_the_end.column is not None:
-                error = at_the_end
+                error, column = at_the_end, at_the_end.column
     prefix = line[:start]
     width = len(prefix.decode(errors="replace")) if isinstance(prefix, bytes) else len(prefix)
     at = "" if error.reason.endswith(" at") else " at"  # "Unterminated string starting at"
-    return f"not valid JSON: {error.reason}{at} column {width + (error.column or 0)}"
+    return f"not valid JSON: {error.reason}{at} column {width + column}"
 
 
-def _neither(data: Any) -> str:
-    if not isinstance(data, dict):  # Cannot be: the text starts with "{". Said all the same.
-        return f"an event is a JSON object; got {_wire._describe(data)}"
+def _neither(data: dict[str, Any]) -> str:
     event, rdzv = (
         _wire._listed(f for f in _wire.distinctive_fields(cls, CLASSES) if f in _required(cls))
         for cls in (Event, RdzvEvent)
