@@ -25,7 +25,7 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
-from hypothesis import HealthCheck, assume, given, settings
+from hypothesis import HealthCheck, assume, example, given, settings
 from hypothesis import strategies as st
 
 from elastic_events import (
@@ -295,6 +295,61 @@ def test_a_stream_is_split_as_universal_newlines_with_long_lines_reported(
             assert read.error.startswith(f"not read: the line is longer than {limit:,} bytes")
         elif read.event is None:
             assert read.error
+
+
+@st.composite
+def lines_about_a_limit(draw: st.DrawFn) -> tuple[int, list[int], bytes]:
+    """A limit, pieces' sizes about it, and lines one byte shorter, as long or one longer."""
+    limit = draw(st.integers(min_value=1, max_value=80))
+    lengths = st.sampled_from([limit - 1, limit, limit + 1]) | st.integers(0, 2 * limit)
+    tails = st.sampled_from([b"", b"{", b'{"name": 1}', GOOD])  # Other, bad and good lines.
+    ends = st.sampled_from([b"\n", b"\r\n", b"\r"])
+    data = b""
+    for length, tail, end in draw(st.lists(st.tuples(lengths, tails, ends), max_size=10)):
+        data += b"x" * (length - len(tail)) + tail + end  # Never compressed data's first bytes.
+    if draw(st.booleans()):
+        data = data.rstrip(b"\r\n")  # The last line without its end.
+    sizes = draw(st.lists(st.integers(min_value=1, max_value=limit + 2), min_size=1, max_size=4))
+    return limit, sizes, data
+
+
+def read_all(log: EventLog) -> list[object]:
+    lines = [(line.number, line.event, line.error, line.time) for line in log]
+    return [*lines, (log.events, log.bad, log.other)]
+
+
+@HOSTILE
+@given(lines_about_a_limit())
+# A line of the limit in pieces: after a line ended in the same piece; ending a piece; after a
+# line past the limit.
+@example((5, [3], b"x\nxxxxx\n"))
+@example((5, [7], b"x\nxxxxx\n"))
+@example((5, [3], b"xxxxxx\nxxxx{\n"))
+def test_a_stream_in_any_pieces_reads_as_its_lines_given_one_by_one(
+    drawn: tuple[int, list[int], bytes],
+) -> None:
+    limit, sizes, data = drawn
+    assert read_all(EventLog(Trickle(data, sizes), max_line=limit)) == read_all(
+        EventLog(data.splitlines(), max_line=limit)
+    )
+
+
+class Asked(io.BytesIO):
+    """A file that remembers the most it was asked for at once."""
+
+    most = 0
+
+    def read1(self, size: int = -1) -> bytes:
+        self.most = max(self.most, size)
+        return super().read1(size)
+
+
+def test_a_stream_is_read_at_most_64_kib_at_a_time() -> None:
+    """What reading holds beside its line: bounded however large the stream is."""
+    stream = Asked((GOOD + b"\n") * 10_000)
+    log = EventLog(stream)
+    assert sum(1 for _ in log) == 10_000
+    assert 0 < stream.most <= 1 << 16
 
 
 @HOSTILE
