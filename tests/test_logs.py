@@ -498,6 +498,7 @@ def test_a_disk_failing_under_a_compressed_log_is_raised_not_called_damaged_data
 )
 @example(lines=[b"x" * 70 + EVENT_LINE, EVENT_LINE], limit=len(EVENT_LINE), cut_last=False)
 @example(lines=[EVENT_LINE], limit=len(EVENT_LINE), cut_last=True)  # Ends where the limit does.
+@example(lines=[EVENT_LINE], limit=len(EVENT_LINE) - 1, cut_last=False)  # One past, with its end.
 def test_a_text_stream_keeps_the_limit_as_a_binary_stream_does_in_characters(
     lines: list[bytes], limit: int, cut_last: bool
 ) -> None:
