@@ -307,6 +307,26 @@ def test_a_value_whose_metaclass_says_it_is_an_int_is_not_written() -> None:
     assert written_or_refused(event) is None
 
 
+@pytest.mark.xfail(
+    strict=True,
+    raises=InvalidEventError,
+    reason="open (_wire._plain_fields_check): a key of the instance dict of a str subclass "
+    "that says it equals a field's name passes tuple(fields) == NAMES and is written as its "
+    "own characters, an unknown field; testing each key's type in the generated check costs "
+    "+715 instructions on Event.serialize (1.042x json.dumps) and +2.3k on RdzvEvent's",
+)
+def test_an_instance_dict_key_that_says_it_is_a_field_name_is_not_written() -> None:
+    class Liar(str):
+        def __eq__(self, other: object) -> bool:
+            return True
+
+        __hash__ = str.__hash__
+
+    event = Event("n", EventSource.AGENT)
+    event.__dict__ = {Liar("zzz"): "x", "source": EventSource.AGENT, "timestamp": 0, "metadata": {}}
+    assert written_or_refused(event) is None
+
+
 # Enums whose members are not written as their names.
 
 
