@@ -14,6 +14,7 @@ import inspect
 import itertools
 import json
 import math
+import operator
 import re
 import sys
 import types
@@ -146,6 +147,15 @@ class _Choice:
     """A str enum, written as its member's name and read back from it."""
 
     def __init__(self, enum: type[Enum]) -> None:
+        # JSON's encoder writes a member of a str enum as its characters, its value: that is
+        # its name, which readers look up, only if the two are the same.
+        if not issubclass(enum, str) or any(
+            str.__str__(member) != member.name for member in enum.__members__.values()
+        ):
+            raise TypeError(
+                f"no wire format for a field annotated {enum!r}: only a str enum whose members' "
+                "values are their names is written as its members' names"
+            )
         self.enum = enum
         self.members = dict(enum.__members__)  # EnumType.__members__ builds a proxy per read
         self.names = tuple(self.members)
@@ -168,8 +178,7 @@ class _Choice:
         return {"type": "string", "enum": list(self.names)}
 
 
-_EXACT_SCALARS = frozenset({str, int, bool, type(None)})
-_EXACT_NUMBERS = _EXACT_SCALARS | {float}
+_EXACT_SCALARS = frozenset({str, int, float, bool, type(None)})
 
 
 def _plain_metadata(
@@ -188,14 +197,17 @@ def _plain_metadata(
     """
     if type(value) is not dict:
         return False
-    for key, item in value.items():
-        if type(key) is not str:
+    try:
+        for key, item in value.items():
+            if type(key) is not str:
+                return False
+            kind = type(item)
+            if kind is str or item is None:
+                continue
+            if (kind is int or kind is float or kind is bool) and low <= item <= high:
+                continue
             return False
-        kind = type(item)
-        if kind is str or item is None:
-            continue
-        if (kind is int or kind is float or kind is bool) and low <= item <= high:
-            continue
+    except RuntimeError:  # Another thread resized the dict meanwhile: the full check decides.
         return False
     return True
 
@@ -207,14 +219,10 @@ class _Metadata:
     json_types = plain_types
 
     def __init__(self) -> None:
-        # A copy of the metadata that check() last found valid when an event was built, so
-        # that encode(), which runs right after, writes an equal dict without looking at each
-        # value again (equal values of exact scalar types are as valid as the copy's).
+        # A copy of the metadata that check() last found plain when an event was built, so
+        # that encode(), which runs right after, writes the same objects without looking at
+        # each one again.
         self.known: dict[str, Any] = {}
-
-    def remember(self, value: Any) -> None:
-        if type(value) is dict:
-            self.known = value.copy()
 
     def check(self, value: Any, name: str) -> Any:
         if _plain_metadata(value):
@@ -226,7 +234,27 @@ class _Metadata:
                 path=(name,),
                 value=value,
             )
-        for key, item in value.items():
+        # The items as the JSON encoder gets them (a subclass may override items()), taken in
+        # one step: what the checks below run (a value's __eq__) cannot change what they see.
+        items = _items_of(value, name)
+        self._check_items(items, name)
+        _distinct_keys([key for key, _ in items], name)
+        if not _same_items(items, _items_of(value, name)):
+            raise InvalidEventError(
+                f"{name} changed while it was checked (by another thread, or by the code of "
+                "one of its keys or values); give metadata that nothing changes meanwhile",
+                path=(name,),
+                value=value,
+            )
+        return value
+
+    def snapshot(self, value: Any, name: str) -> Any:
+        """What encode() checks and writes of *value*: a dict of its items at one instant."""
+        return dict(_items_of(value, name)) if _instance(value, dict) else value
+
+    @staticmethod
+    def _check_items(items: list[tuple[Any, Any]], name: str) -> None:
+        for key, item in items:
             if not _instance(key, str):
                 raise InvalidEventError(
                     f"{name} keys must be strings; got {_describe(key)}", path=(name,), value=key
@@ -257,7 +285,6 @@ class _Metadata:
                 path=(name, key),
                 value=item,
             )
-        return _distinct_keys(value, name)
 
     def schema(self) -> dict[str, Any]:
         # minimum and maximum bound numbers only: a finite double is within them, inf is not.
@@ -265,11 +292,11 @@ class _Metadata:
         return {"type": "object", "additionalProperties": scalar}
 
 
-def _distinct_keys(value: dict[str, Any], name: str) -> dict[str, Any]:
-    """Return *value* unless a key of a str subclass does not equal and hash as its characters,
-    which JSON writes: two keys could then be written alike (a line with a key twice, which
-    readers refuse), and the event would not read back equal."""
-    for key in value:
+def _distinct_keys(keys: list[Any], name: str) -> None:
+    """Raise if a key of a str subclass does not equal and hash as its characters, which JSON
+    writes: two keys could then be written alike (a line with a key twice, which readers
+    refuse), and the event would not read back equal."""
+    for key in keys:
         if type(key) is not str and not _like_its_characters(key):
             raise InvalidEventError(
                 f"{name} keys must be strings; got {_describe(key)}, which does not equal or "
@@ -277,7 +304,30 @@ def _distinct_keys(value: dict[str, Any], name: str) -> dict[str, Any]:
                 path=(name,),
                 value=key,
             )
-    return value
+
+
+def _items_of(value: dict[Any, Any], name: str) -> list[tuple[Any, Any]]:
+    """The items of a dict, or of a dict subclass, as a list: one C-level step for a dict."""
+    try:
+        items = list(dict.items(value) if type(value) is dict else value.items())
+        if all(type(item) is tuple and len(item) == 2 for item in items):
+            return items
+    except Exception:  # A subclass's items() that raises.
+        pass
+    raise InvalidEventError(
+        f"{name} must be an object whose items() gives (key, value) pairs, as a dict's does; "
+        f"got {_describe(value)}",
+        path=(name,),
+        value=value,
+    )
+
+
+def _same_items(items: list[tuple[Any, Any]], again: list[tuple[Any, Any]]) -> bool:
+    """Whether two lists of items hold the same objects: told by identity, which no code of
+    theirs can fake."""
+    return len(items) == len(again) and all(
+        map(operator.is_, itertools.chain(*items), itertools.chain(*again))
+    )
 
 
 def _reads_back(item: Any, plain: Callable[[Any], Any], name: str, key: str) -> bool:
@@ -437,16 +487,19 @@ def check(event: Any) -> None:
     except KeyError:
         spec = _spec_of(type(event))
     fields = event.__dict__
-    plain_metadata = True
-    for name, _ in spec.metadata_kinds:
-        plain_metadata = plain_metadata and _plain_metadata(fields.get(name))
-    if not (plain_metadata and spec.plain_fields(fields)):
+    plain = True
+    for name, kind in spec.metadata_kinds:
+        value = fields.get(name)
+        if type(value) is dict:
+            # Checked and remembered as one copy, taken in one step: another thread changing
+            # the dict meanwhile cannot make the remembered objects differ from those checked.
+            value = value.copy()
+        if _plain_metadata(value):
+            kind.known = value  # Whatever the other fields are: see encode().
+        else:
+            plain = False
+    if not (plain and spec.plain_fields(fields)):
         _check_each(spec, event)  # Also makes enum names (as JSON has them) members.
-    if plain_metadata:
-        # Only plain metadata is remembered: encode() trusts metadata equal to the remembered
-        # one, and equality with a subclass (an int that says it equals anything) proves nothing.
-        for name, kind in spec.metadata_kinds:
-            kind.remember(fields[name])
 
 
 def _plain_fields_check(fields: tuple[_Field, ...]) -> Callable[[dict[str, Any]], bool]:
@@ -522,30 +575,35 @@ def encode(event: Any) -> str:
     except KeyError:
         spec = _spec_of(type(event))
     # The plain fields say most of the check; the metadata is looked at only if it is not the
-    # one checked when the event was built. This runs for every event recorded. (Not closed
-    # here: a key of a str subclass that says it equals a remembered key, and shares its hash,
-    # passes the comparison; looking at the type of each key would cost 5k instructions.)
+    # one checked when the event was built. This runs for every event recorded. Its values'
+    # types are looked at first, so that comparing them runs no code of theirs (an __eq__
+    # could change the dict). Not closed here, as each would cost about 3k instructions of
+    # the 57k (calling _plain_metadata instead): a key of a str subclass that says it equals
+    # a remembered key, with its hash (it is written as its own characters, maybe twice); a
+    # value whose metaclass says its type is int; another thread changing the dict between
+    # this check and the write (tests/test_wire.py, the xfail tests).
     fields = event.__dict__
     plain = spec.plain_fields(fields)
-    if plain:
-        for name, kind in spec.metadata_kinds:
-            value = fields[name]  # A dict: its exact type was checked above.
-            if value != kind.known or not _EXACT_NUMBERS.issuperset(map(type, value.values())):
-                plain = plain and _plain_metadata(value)
+    for name, kind in spec.metadata_kinds:
+        if plain:  # The field is a dict: its exact type was checked above.
+            value = fields[name]
+            if not _EXACT_SCALARS.issuperset(map(type, value.values())) or value != kind.known:
+                plain = _plain_metadata(value)
     if plain:
         try:
             return "".join(_FLAT(fields, 0))
-        except (TypeError, ValueError):  # NaN or an infinity in metadata: the check says which.
+        except (TypeError, ValueError, RecursionError):  # Changed by another thread meanwhile.
             pass
-    # Not plainly valid: check every field (saying which one is wrong), then write.
+    # Not plainly valid: check every field, saying which one is wrong and putting it in canonical
+    # form; then check a copy again (the event may change meanwhile) and write that copy.
     check(event)
-    fields = dict(zip(spec.names, spec.values(event), strict=True))
-    try:
-        return _ENCODER.encode(fields)
-    except (TypeError, ValueError) as error:  # Subclasses of the scalar types, doing odd things.
-        raise InvalidEventError(
-            f"{type(event).__name__} cannot be written as JSON: {error}"
-        ) from None
+    copy = object.__new__(type(event))
+    copy.__dict__ = fields = event.__dict__.copy()
+    for name, kind in spec.metadata_kinds:
+        if name in fields:
+            fields[name] = kind.snapshot(fields[name], name)
+    check(copy)
+    return _ENCODER.encode(dict(zip(spec.names, spec.values(copy), strict=True)))
 
 
 def decode(cls: type[_Event], data: Any) -> _Event:
@@ -922,7 +980,7 @@ def plain_built(cls: type[_Event], data: dict[str, Any]) -> _Event:
     event = object.__new__(cls)
     event.__dict__ = data  # What the dataclass __init__ stores, in the same order.
     for name, kind in spec.metadata_kinds:
-        kind.remember(data[name])
+        kind.known = data[name].copy()  # The event holds data[name], which may change.
     return event
 
 

@@ -697,15 +697,17 @@ def test_a_metadata_key_that_equals_its_characters_but_hashes_otherwise_is_refus
         Event("n", EventSource.AGENT, metadata={OddHash("k"): 1})
 
 
-def test_metadata_the_json_encoder_cannot_write_after_the_check_is_refused_by_class() -> None:
-    # A dict subclass whose items() gives lists: the check unpacks them, json's encoder does not.
+def test_metadata_whose_items_are_not_pairs_is_refused_at_construction() -> None:
+    # A dict subclass whose items() gives lists, which json's encoder refuses to write: the
+    # constructor refuses what serialize() could not write.
     class Listed(dict):  # type: ignore[type-arg]
         def items(self):  # type: ignore[no-untyped-def,override]
             return [[key, value] for key, value in super().items()]
 
-    event = Event("n", EventSource.AGENT, metadata=Listed(a=1))
-    with pytest.raises(InvalidEventError, match=r"^Event cannot be written as JSON: items must"):
-        event.serialize()
+    pairs = r"^metadata must be an object whose items\(\) gives \(key, value\) pairs"
+    with pytest.raises(InvalidEventError, match=pairs) as raised:
+        Event("n", EventSource.AGENT, metadata=Listed(a=1))
+    assert raised.value.path == ("metadata",)
 
 
 def test_a_log_line_with_metadata_json_cannot_hold_or_an_integer_past_the_bound_is_bad() -> None:
