@@ -10,6 +10,7 @@ import html
 import json
 import re
 import sys
+import types
 from pathlib import Path
 from typing import Any
 
@@ -153,6 +154,15 @@ def test_json_that_python_would_accept_but_json_does_not_is_rejected(
     error = error_of(text)
     assert error.message == message
     assert error.subtype == "json"
+
+
+@pytest.mark.parametrize(("text", "kind"), [("[1]", "list"), ('"{"', "str"), ("null", "NoneType")])
+def test_json_that_is_not_an_object_is_refused_by_parse_json_object(text: str, kind: str) -> None:
+    # parse_event sends only text starting with "{"; the function keeps its word without it.
+    with pytest.raises(ContentError) as info:
+        content.parse_json_object(text)
+    assert info.value.message == f"the content is a JSON {kind}; it must be a JSON object"
+    assert info.value.subtype == "json"
 
 
 @pytest.mark.parametrize(
@@ -677,6 +687,25 @@ def test_a_projects_class_says_what_is_wrong_in_its_own_terms(
 def test_an_event_of_a_projects_class_is_written_as_its_fields_in_order() -> None:
     line = serialize_checked(Rota("r", Shift.DAY, ["a"]))
     assert line == '{"name": "r", "shift": "day", "crew": ["a"]}'
+
+
+def test_a_class_named_where_its_package_exports_it_takes_that_prefix_for_itself_and_its_enums(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # A project's public module re-exports the class and its enum from where they are defined.
+    public = types.ModuleType("rotas")
+    public.Rota, public.Shift, public.Roster = Rota, Shift, Rota
+    monkeypatch.setitem(sys.modules, "rotas", public)
+    codec = Registry({}).resolve("rotas.Rota")
+    text = 'rotas.Rota("r", rotas.Shift.NIGHT, [])'
+    assert parse_event(text, codec) == Rota("r", Shift.NIGHT)
+    defined = "tests.test_event_json_parse"
+    assert parse_event(f'{defined}.Rota("r", {defined}.Shift.DAY)', codec) == Rota("r", Shift.DAY)
+    error = error_of('rotas.Rota("r", elsewhere.Shift.DAY)', codec)
+    assert error.message.startswith("at line 1, column 17 of the content: the attribute access ")
+    # Named by an alias, the class is still called Rota, as every message calls it.
+    roster = Registry({}).resolve("rotas.Roster")
+    assert parse_event('rotas.Rota("r", rotas.Shift.DAY)', roster) == Rota("r", Shift.DAY)
 
 
 def test_an_event_changed_so_that_its_class_refuses_its_json_is_reported() -> None:
