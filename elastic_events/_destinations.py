@@ -56,6 +56,7 @@ def _template_fits(version: tuple[int, int, int, str, int], fields: set[str], st
 _FAST = _template_fits(sys.version_info, set(_TEMPLATE), hasattr(logging, "_startTime"))
 _STOCK_RECORD = logging.LogRecord
 _STOCK_MAKE_RECORD = logging.Logger.makeRecord
+_STOCK_INIT = logging.LogRecord.__init__  # A log enricher may patch it after import.
 
 _VALID_NAME = re.compile(r"[A-Za-z0-9_-]+")
 
@@ -422,13 +423,14 @@ def _record_of(logger: logging.Logger, message: object) -> logging.LogRecord:
     """The record that ``logger.makeRecord()`` makes of ``message`` at EVENT_LEVEL, no caller.
 
     It is built by :func:`_event_record` where nothing could tell it from makeRecord()'s: the
-    stock record factory, and a logger whose makeRecord() is not replaced (a subclass's, one
-    patched on the instance). Otherwise makeRecord() makes it.
+    stock record factory and ``LogRecord.__init__``, and a logger whose makeRecord() is not
+    replaced (a subclass's, one patched on the instance). Otherwise makeRecord() makes it.
     """
     make = logger.makeRecord
     if (
         getattr(make, "__func__", None) is _STOCK_MAKE_RECORD
         and logging.getLogRecordFactory() is _STOCK_RECORD
+        and _STOCK_RECORD.__init__ is _STOCK_INIT
         and _FAST
     ):
         return _event_record(logger.name, message)
@@ -468,11 +470,13 @@ def _times_of_seconds() -> tuple[float, float, float]:
     """created, msecs and relativeCreated, as LogRecord computes them from time() (to 3.12).
 
     ``ct % 1.0 * 1000 // 1.0`` is LogRecord's ``int((ct - int(ct)) * 1000) + 0.0`` without
-    two calls of int(): the same float for any time after 1970, each step being exact.
+    two calls of int() (2% of record() to a stream): the same float for any time after 1970,
+    each step being exact. Before 1970 (a mocked clock), LogRecord's own is used.
     """
     ct = time.time()
     start: float = logging._startTime  # type: ignore[attr-defined]
-    return ct, ct % 1.0 * 1000 // 1.0, (ct - start) * 1000
+    msecs = ct % 1.0 * 1000 // 1.0 if ct >= 0 else int((ct - int(ct)) * 1000) + 0.0
+    return ct, msecs, (ct - start) * 1000
 
 
 # Since 3.13, LogRecord's times are of time_ns(), and so is logging._startTime: an int.

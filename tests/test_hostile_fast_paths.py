@@ -375,12 +375,6 @@ def made_and_built(logger: logging.Logger) -> tuple[dict[str, Any], dict[str, An
     return built, made.__dict__
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="open (_destinations._record_of): a LogRecord.__init__ patched after import (adding "
-    "a field, as some log enrichers do) is not run for events' records; fix: take the fast "
-    "path only while LogRecord.__init__ is the one seen at import",
-)
 def test_a_patched_log_record_init_is_run_for_events_records() -> None:
     stock = logging.LogRecord.__init__
 
@@ -394,12 +388,6 @@ def test_a_patched_log_record_init_is_run_for_events_records() -> None:
     assert built.get("hostname") == made["hostname"]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="open (_destinations._times, Python < 3.13): msecs of a time before 1970 (a mocked "
-    "clock) is ct % 1.0 * 1000 // 1.0 = 500.0 where LogRecord gives int(-0.5 * 1000) = -500.0; "
-    "fix: take the fast path only for ct >= 0, or compute it as LogRecord does",
-)
 def test_msecs_of_a_time_before_1970_is_logging_s() -> None:
     logger = logging.getLogger("torchelastic-events-hostile-time")
     with (
