@@ -10,6 +10,7 @@ decoding, encoding and the JSON Schema all follow the same declaration.
 from __future__ import annotations
 
 import dataclasses
+import functools
 import inspect
 import itertools
 import json
@@ -178,9 +179,6 @@ class _Choice:
         return {"type": "string", "enum": list(self.names)}
 
 
-_EXACT_SCALARS = frozenset({str, int, float, bool, type(None)})
-
-
 def _plain_metadata(
     value: Any,
     # Bound as defaults: locals are read faster than globals, and this runs for every event.
@@ -212,6 +210,37 @@ def _plain_metadata(
     return True
 
 
+# Metadata of more items is looked at in full: see _same_objects.
+_SAME_OBJECTS_MAX = 64
+
+
+@functools.cache  # Of at most _SAME_OBJECTS_MAX + 1 sizes.
+def _same_objects(size: int) -> Callable[[dict[Any, Any], tuple[Any, ...]], bool]:
+    """Make the function that tells whether a dict of *size* items holds the keys and values
+    of a remembered one, in the same order, told by identity. Its source names each, as
+    _plain_fields_check's does: ``all(map(operator.is_, ...))`` costs half as much again."""
+    mine = "".join(f"a{n}, " for n in range(size)) or "()"
+    known = mine.replace("a", "b")
+    same = " and ".join(f"a{n} is b{n}" for n in range(size)) or "True"
+    source = (
+        "def same_objects(a, parts):\n"
+        "    try:  # Another thread may resize a between its keys and values.\n"
+        f"        {mine} = a\n"
+        f"        {known} = parts[1]\n"
+        f"        if not ({same}):\n"
+        "            return False\n"
+        f"        {mine} = a.values()\n"
+        f"        {known} = parts[2]\n"
+        f"        return {same}\n"
+        "    except ValueError:\n"
+        "        return False\n"
+    )
+    scope: dict[str, Any] = {}
+    exec(source, scope)  # Our own source, made of the item numbers only.
+    found: Callable[[dict[Any, Any], tuple[Any, ...]], bool] = scope["same_objects"]
+    return found
+
+
 class _Metadata:
     """A flat JSON object: string keys, scalar values, finite numbers within ±MAX_NUMBER."""
 
@@ -220,9 +249,11 @@ class _Metadata:
 
     def __init__(self) -> None:
         # A copy of the metadata that check() last found plain when an event was built, so
-        # that encode(), which runs right after, writes the same objects without looking at
-        # each one again.
+        # that encode(), which runs right after, writes it without looking at each object
+        # again. Nothing changes it: it is given to the JSON encoder only.
         self.known: dict[str, Any] = {}
+        # known, its keys and its values (in tuples, read faster), taken when first needed.
+        self.parts: tuple[dict[str, Any], tuple[str, ...], tuple[Any, ...]] = (self.known, (), ())
 
     def check(self, value: Any, name: str) -> Any:
         if _plain_metadata(value):
@@ -247,6 +278,27 @@ class _Metadata:
                 value=value,
             )
         return value
+
+    def plain_copy(self, fields: dict[str, Any], name: str) -> bool:
+        """Put in place of ``fields[name]``, a dict, a copy of it that nothing else holds, to
+        write; say whether it is plain.
+
+        The copy is the dict last remembered if ``fields[name]`` holds its very objects, in the
+        same order: told by identity, which no code of theirs can fake (a key's ``__eq__`` and
+        ``__hash__``, a value's metaclass). Else it is a new copy, looked at in full.
+        """
+        value, known, parts = fields[name], self.known, self.parts
+        if parts[0] is not known:  # Another thread may set known meanwhile: parts[0] tells.
+            self.parts = parts = known, tuple(known), tuple(known.values())
+        size = len(value)
+        if size == len(known) <= _SAME_OBJECTS_MAX and _same_objects(size)(value, parts):
+            fields[name] = known
+            return True
+        fields[name] = value = value.copy()  # In one step: what is checked is what is written.
+        if _plain_metadata(value):
+            self.known = value
+            return True
+        return False
 
     def snapshot(self, value: Any, name: str) -> Any:
         """What encode() checks and writes of *value*: a dict of its items at one instant."""
@@ -508,26 +560,33 @@ def _plain_fields_check(fields: tuple[_Field, ...]) -> Callable[[dict[str, Any]]
     _plain_metadata), the integers within ±MAX_NUMBER.
 
     The dataclass __init__ stores the fields in that order: the instance dict is the JSON object
-    already, unless something else was stored on the instance or a field was deleted. Its
-    source names each field's value, as the __init__ of a dataclass is made: a loop over the
-    fields and their types costs twice as much, and this runs for every event built or written.
+    already, unless something else was stored on the instance or a field was deleted. Its keys
+    are the fields' names themselves (attribute names are interned), or exact strs equal to
+    them (a dict read from JSON): a str subclass could say that it equals one. Its source
+    names each key and value, as the __init__ of a dataclass is made: a loop over the fields
+    and their types costs twice as much, and this runs for every event built or written.
     """
-    scope: dict[str, Any] = {"NAMES": tuple(f.name for f in fields), "LOW": -MAX_NUMBER,
-                             "HIGH": MAX_NUMBER}  # fmt: skip
-    tests = []
+    scope: dict[str, Any] = {"LOW": -MAX_NUMBER, "HIGH": MAX_NUMBER}
+    keys, tests = [], []
     for number, f in enumerate(fields):
-        value, plain = f"v{number}", f"T{number}"
-        scope[plain] = f.kind.plain_types[0]
+        key, value, plain = f"k{number}", f"v{number}", f"T{number}"
+        scope[f"N{number}"], scope[plain] = f.name, f.kind.plain_types[0]
+        keys.append(f"({key} is N{number} or (type({key}) is str and {key} == N{number}))")
         if f.kind.plain_types[0] is not int:
             tests.append(f"type({value}) is {plain}")
         elif len(f.kind.plain_types) == 1:
             tests.append(f"(type({value}) is int and LOW <= {value} <= HIGH)")
         else:  # A nullable integer.
             tests.append(f"({value} is None or (type({value}) is int and LOW <= {value} <= HIGH))")
+    names = "".join(f"k{number}, " for number in range(len(fields)))
     values = "".join(f"v{number}, " for number in range(len(fields)))
     source = (
         "def plain_fields(fields):\n"
-        "    if tuple(fields) != NAMES:\n"
+        "    try:\n"
+        f"        {names} = fields\n"
+        "    except ValueError:  # Not as many keys as fields.\n"
+        "        return False\n"
+        f"    if not ({' and '.join(keys)}):\n"
         "        return False\n"
         f"    {values} = fields.values()\n"
         f"    return {' and '.join(tests)}\n"
@@ -574,26 +633,16 @@ def encode(event: Any) -> str:
         spec = _specs[type(event)]
     except KeyError:
         spec = _spec_of(type(event))
-    # The plain fields say most of the check; the metadata is looked at only if it is not the
-    # one checked when the event was built. This runs for every event recorded. Its values'
-    # types are looked at first, so that comparing them runs no code of theirs (an __eq__
-    # could change the dict). Not closed here, as each would cost about 3k instructions of
-    # the 57k (calling _plain_metadata instead): a key of a str subclass that says it equals
-    # a remembered key, with its hash (it is written as its own characters, maybe twice); a
-    # value whose metaclass says its type is int; another thread changing the dict between
-    # this check and the write (tests/test_wire.py, the xfail tests).
-    fields = event.__dict__
+    # This runs for every event recorded. What is checked and written is a copy of the fields,
+    # taken in one step, holding copies of the metadata (see plain_copy): another thread that
+    # changes the event meanwhile cannot make the line differ from what was checked.
+    fields = event.__dict__.copy()
     plain = spec.plain_fields(fields)
     for name, kind in spec.metadata_kinds:
         if plain:  # The field is a dict: its exact type was checked above.
-            value = fields[name]
-            if not _EXACT_SCALARS.issuperset(map(type, value.values())) or value != kind.known:
-                plain = _plain_metadata(value)
-    if plain:
-        try:
-            return "".join(_FLAT(fields, 0))
-        except (TypeError, ValueError, RecursionError):  # Changed by another thread meanwhile.
-            pass
+            plain = kind.plain_copy(fields, name)
+    if plain:  # Its keys and values are of exact, immutable types: the encoder cannot fail.
+        return "".join(_FLAT(fields, 0))
     # Not plainly valid: check every field, saying which one is wrong and putting it in canonical
     # form; then check a copy again (the event may change meanwhile) and write that copy.
     check(event)

@@ -264,6 +264,40 @@ def test_metadata_changed_after_construction_is_checked_again(
         assert raised.value.path == ("metadata", "n")
 
 
+@pytest.mark.parametrize(
+    ("before", "after"),
+    [
+        ({"n": 1}, {"n": 1.0}),
+        ({"n": 1}, {"n": True}),
+        ({"n": 0.0}, {"n": -0.0}),
+        ({"a": None, "b": None}, {"b": None, "a": None}),
+    ],
+    ids=["int to float", "int to bool", "zero to minus zero", "reordered"],
+)
+def test_metadata_changed_to_equal_values_is_written_as_it_now_is(
+    before: dict[str, object], after: dict[str, object]
+) -> None:
+    # encode() writes the copy remembered at construction only while the metadata holds its
+    # very objects: equal ones of another type, sign or order are written as torch writes them.
+    event = Event("e", EventSource.AGENT, metadata=dict(before))
+    event.metadata.clear()
+    event.metadata.update(after)
+    assert event.serialize() == json.dumps(dataclasses.asdict(event))
+
+
+@pytest.mark.parametrize("size", [0, 1, _wire._SAME_OBJECTS_MAX, _wire._SAME_OBJECTS_MAX + 1])
+def test_metadata_of_any_size_changed_after_construction_is_written_as_it_now_is(
+    size: int,
+) -> None:
+    event = Event("e", EventSource.AGENT, metadata={f"k{n}": n for n in range(size)})
+    assert event.serialize() == json.dumps(dataclasses.asdict(event))
+    event.metadata["last"] = "changed"
+    assert event.serialize() == json.dumps(dataclasses.asdict(event))
+    event.metadata["last"] = 10**400
+    with pytest.raises(InvalidEventError, match=r"metadata\['last'\] must lie within"):
+        event.serialize()
+
+
 def test_metadata_of_subclasses_is_not_remembered_as_checked() -> None:
     # Accepted at construction by the full check, but equality with an Agreeable value holds
     # for anything: a huge int put in its place must still be refused.
