@@ -224,13 +224,13 @@ def _same_objects(size: int) -> Callable[[dict[Any, Any], tuple[Any, ...]], bool
     same = " and ".join(f"a{n} is b{n}" for n in range(size)) or "True"
     source = (
         "def same_objects(a, parts):\n"
-        "    try:  # Another thread may resize a between its keys and values.\n"
+        "    try:  # Not of size items (maybe resized by another thread meanwhile).\n"
         f"        {mine} = a\n"
-        f"        {known} = parts[1]\n"
+        f"        {known} = parts[2]\n"
         f"        if not ({same}):\n"
         "            return False\n"
         f"        {mine} = a.values()\n"
-        f"        {known} = parts[2]\n"
+        f"        {known} = parts[3]\n"
         f"        return {same}\n"
         "    except ValueError:\n"
         "        return False\n"
@@ -239,6 +239,19 @@ def _same_objects(size: int) -> Callable[[dict[Any, Any], tuple[Any, ...]], bool
     exec(source, scope)  # Our own source, made of the item numbers only.
     found: Callable[[dict[Any, Any], tuple[Any, ...]], bool] = scope["same_objects"]
     return found
+
+
+def _parts(known: dict[str, Any]) -> tuple[Any, ...]:
+    """*known*, the function that compares a dict with it (see _same_objects), and its keys and
+    values (in tuples, read faster than from a dict)."""
+    size = len(known)
+    same = _same_objects(size) if size <= _SAME_OBJECTS_MAX else _differs
+    return known, same, tuple(known), tuple(known.values())
+
+
+def _differs(value: dict[str, Any], parts: tuple[Any, ...]) -> bool:
+    """What compares a dict with one of more than _SAME_OBJECTS_MAX items: it is looked at."""
+    return False
 
 
 class _Metadata:
@@ -252,8 +265,8 @@ class _Metadata:
         # that encode(), which runs right after, writes it without looking at each object
         # again. Nothing changes it: it is given to the JSON encoder only.
         self.known: dict[str, Any] = {}
-        # known, its keys and its values (in tuples, read faster), taken when first needed.
-        self.parts: tuple[dict[str, Any], tuple[str, ...], tuple[Any, ...]] = (self.known, (), ())
+        # What compares a dict with known (see _parts), made when first needed.
+        self.parts = _parts(self.known)
 
     def check(self, value: Any, name: str) -> Any:
         if _plain_metadata(value):
@@ -289,9 +302,8 @@ class _Metadata:
         """
         value, known, parts = fields[name], self.known, self.parts
         if parts[0] is not known:  # Another thread may set known meanwhile: parts[0] tells.
-            self.parts = parts = known, tuple(known), tuple(known.values())
-        size = len(value)
-        if size == len(known) <= _SAME_OBJECTS_MAX and _same_objects(size)(value, parts):
+            self.parts = parts = _parts(known)
+        if parts[1](value, parts):
             fields[name] = known
             return True
         fields[name] = value = value.copy()  # In one step: what is checked is what is written.
