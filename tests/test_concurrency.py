@@ -21,6 +21,7 @@ import pytest
 
 import elastic_events
 from elastic_events import Event, EventFileHandler, EventSource, record, register_handler
+from tests.interpreter import setting
 
 THREADS = 8
 EVENTS_PER_THREAD = 2_000
@@ -138,10 +139,8 @@ class Count(logging.Handler):
 @pytest.fixture
 def tiny_switch_interval() -> Iterator[None]:
     """Switch threads as often as the interpreter can: every race gets its chance."""
-    interval = sys.getswitchinterval()
-    sys.setswitchinterval(1e-6)
-    yield
-    sys.setswitchinterval(interval)
+    with setting(sys.getswitchinterval, sys.setswitchinterval, 1e-6):
+        yield
 
 
 @pytest.mark.usefixtures("tiny_switch_interval")

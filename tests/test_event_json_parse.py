@@ -7,6 +7,7 @@ import dataclasses
 import doctest
 import enum
 import html
+import importlib
 import json
 import re
 import sys
@@ -886,24 +887,31 @@ def test_json_types_read_well() -> None:
 # --- dependencies ------------------------------------------------------------------------
 
 
+def probe_package(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, name: str, files: dict[str, str]
+) -> types.ModuleType:
+    """Write a package *name* of *files* (paths inside it: text) and import it afresh."""
+    for path, text in files.items():
+        (tmp_path / name / path).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / name / path).write_text(text)
+    monkeypatch.syspath_prepend(str(tmp_path))
+    for module in [n for n in sys.modules if n == name or n.startswith(f"{name}.")]:
+        monkeypatch.delitem(sys.modules, module)
+    return importlib.import_module(name)
+
+
 def test_dependencies_follow_the_imports_inside_the_package(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    package = tmp_path / "pkg_deps_probe"
-    package.mkdir()
-    (package / "__init__.py").write_text("from pkg_deps_probe import model, unrelated\n")
-    (package / "model.py").write_text(
-        "import json\nfrom . import wire\n\nclass Thing:\n    def method(self):\n        pass\n"
-    )
-    (package / "wire.py").write_text("from pkg_deps_probe.errors import Error\n")
-    (package / "errors.py").write_text("class Error(Exception):\n    pass\n")
-    (package / "unrelated.py").write_text("import pkg_deps_probe.errors\n")
-    monkeypatch.syspath_prepend(str(tmp_path))
-    for name in [n for n in sys.modules if n.startswith("pkg_deps_probe")]:
-        monkeypatch.delitem(sys.modules, name)
-    import pkg_deps_probe  # type: ignore[import-not-found]
-
-    thing = pkg_deps_probe.model.Thing
+    package = probe_package(tmp_path, monkeypatch, "pkg_deps_probe", {
+        "__init__.py": "from pkg_deps_probe import model, unrelated\n",
+        "model.py": "import json\nfrom . import wire\n\n"
+                    "class Thing:\n    def method(self):\n        pass\n",
+        "wire.py": "from pkg_deps_probe.errors import Error\n",
+        "errors.py": "class Error(Exception):\n    pass\n",
+        "unrelated.py": "import pkg_deps_probe.errors\n",
+    })  # fmt: skip
+    thing = package.model.Thing
     thing.__module__ = "pkg_deps_probe"  # re-exported, as the library does
     files = deps.dependency_files(thing)
     assert sorted(p.name for p in files) == ["__init__.py", "errors.py", "model.py", "wire.py"]
@@ -913,11 +921,7 @@ def test_dependencies_follow_the_imports_inside_the_package(
 def test_dependencies_follow_every_form_of_import_statement(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    package = tmp_path / "pkg_deps_forms"
-    (package / "sub").mkdir(parents=True)
-    (package / "__init__.py").write_text("")
-    (package / "sub" / "__init__.py").write_text("")
-    (package / "model.py").write_text(
+    model = (
         "from .sub import (\n    a,  # a comment\n    b,\n)\n"
         "from pkg_deps_forms.sub.c import \\\n    thing\n"
         "import json, pkg_deps_forms.d as d\n"
@@ -926,17 +930,14 @@ def test_dependencies_follow_every_form_of_import_statement(
         "class Thing:\n    def method(self):\n        pass\n"
         'TEXT = """\n>>> from . import not_an_import\nfrom the start, import nothing\n"""\n'
     )
-    for name in ("a", "b", "c", "f"):
-        (package / "sub" / f"{name}.py").write_text("thing = 1\n")
-    for name in ("d", "e", "never"):
-        (package / f"{name}.py").write_text("")
-    monkeypatch.syspath_prepend(str(tmp_path))
-    for name in [n for n in sys.modules if n.startswith("pkg_deps_forms")]:
-        monkeypatch.delitem(sys.modules, name)
-    from pkg_deps_forms import model  # type: ignore[import-not-found]
+    files = {"__init__.py": "", "sub/__init__.py": "", "model.py": model}
+    files.update({f"sub/{name}.py": "thing = 1\n" for name in ("a", "b", "c", "f")})
+    files.update({f"{name}.py": "" for name in ("d", "e", "never")})
+    probe_package(tmp_path, monkeypatch, "pkg_deps_forms", files)
+    from pkg_deps_forms import model as module  # type: ignore[import-not-found]
 
-    files = deps.dependency_files(model.Thing)
-    names = sorted(str(p.relative_to(package)) for p in files)
+    found = deps.dependency_files(module.Thing)
+    names = sorted(str(p.relative_to(tmp_path / "pkg_deps_forms")) for p in found)
     assert names == [
         "__init__.py", "d.py", "e.py", "model.py", "sub/__init__.py", "sub/a.py", "sub/b.py",
         "sub/c.py", "sub/f.py",
@@ -946,21 +947,14 @@ def test_dependencies_follow_every_form_of_import_statement(
 def test_a_function_assigned_to_a_class_does_not_move_its_home(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    package = tmp_path / "pkg_deps_assigned"
-    package.mkdir()
-    (package / "__init__.py").write_text("from pkg_deps_assigned.model import Thing\n")
-    (package / "checks.py").write_text("def check(self):\n    pass\n")
-    (package / "model.py").write_text(
-        "from pkg_deps_assigned import checks\n\nclass Thing:\n    first = checks.check\n"
-        "    def method(self):\n        pass\n"
-    )
-    monkeypatch.syspath_prepend(str(tmp_path))
-    for name in [n for n in sys.modules if n.startswith("pkg_deps_assigned")]:
-        monkeypatch.delitem(sys.modules, name)
-    import pkg_deps_assigned  # type: ignore[import-not-found]
-
-    pkg_deps_assigned.Thing.__module__ = "pkg_deps_assigned"
-    assert deps.defining_module(pkg_deps_assigned.Thing) == "pkg_deps_assigned.model"
+    package = probe_package(tmp_path, monkeypatch, "pkg_deps_assigned", {
+        "__init__.py": "from pkg_deps_assigned.model import Thing\n",
+        "checks.py": "def check(self):\n    pass\n",
+        "model.py": "from pkg_deps_assigned import checks\n\nclass Thing:\n"
+                    "    first = checks.check\n    def method(self):\n        pass\n",
+    })  # fmt: skip
+    package.Thing.__module__ = "pkg_deps_assigned"
+    assert deps.defining_module(package.Thing) == "pkg_deps_assigned.model"
 
 
 def test_event_classes_depend_on_their_defining_module_and_the_package_face() -> None:

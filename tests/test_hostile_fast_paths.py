@@ -32,6 +32,7 @@ from elastic_events import (
     register_handler,
     unregister_handler,
 )
+from tests.interpreter import setting
 
 HUGE = 10**400  # Written as 401 digits, which readers refuse (beyond MAX_NUMBER).
 
@@ -59,12 +60,8 @@ def at_line_of(code: object, action: Callable[[FrameType], None]) -> Iterator[No
     def tracer(frame: FrameType, what: str, arg: object) -> object:
         return local if frame.f_code is code else None
 
-    previous = sys.gettrace()
-    sys.settrace(tracer)
-    try:
+    with setting(sys.gettrace, sys.settrace, tracer):
         yield
-    finally:
-        sys.settrace(previous)
 
 
 # Values and keys whose own methods lie or act.
@@ -438,13 +435,9 @@ def test_threads_sharing_one_line_timer_time_each_line_as_alone() -> None:
                 wrong.append(line)
 
     threads = [threading.Thread(target=read_all) for _ in range(4)]
-    previous = sys.getswitchinterval()
-    sys.setswitchinterval(1e-6)
-    try:
+    with setting(sys.getswitchinterval, sys.setswitchinterval, 1e-6):
         for thread in threads:
             thread.start()
         for thread in threads:
             thread.join()
-    finally:
-        sys.setswitchinterval(previous)
     assert wrong == []

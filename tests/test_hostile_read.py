@@ -42,6 +42,7 @@ from elastic_events import (
 )
 from elastic_events._cli import main
 from elastic_events._timeline import _natural
+from tests.interpreter import setting
 from tests.sphinx_builds import sphinx_build
 from tests.strategies import (
     disguised_text,
@@ -180,14 +181,8 @@ def test_host_names_of_huge_numbers_sort_in_numeric_order(numbers: list[str]) ->
     assert [values[i] for i in by_name] == [values[i] for i in by_value]
 
 
-@contextlib.contextmanager
-def _int_digits(limit: int) -> Iterator[None]:
-    previous = sys.get_int_max_str_digits()
-    sys.set_int_max_str_digits(limit)
-    try:
-        yield
-    finally:
-        sys.set_int_max_str_digits(previous)
+def _int_digits(limit: int) -> contextlib.AbstractContextManager[None]:
+    return setting(sys.get_int_max_str_digits, sys.set_int_max_str_digits, limit)
 
 
 def test_a_host_of_thousands_of_digits_gets_a_lane(tmp_path: Path) -> None:

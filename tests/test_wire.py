@@ -24,6 +24,7 @@ from elastic_events import (
     json_schema,
 )
 from tests import strategies
+from tests.interpreter import setting
 
 SAMPLE_LINES = (
     (__import__("pathlib").Path(__file__).parent / "data" / "torchelastic-examples.jsonl")
@@ -427,13 +428,11 @@ def test_json_nested_past_max_depth_is_not_read(text: str, deep: bool) -> None:
 
 @pytest.mark.parametrize("limit", [640, 5000])
 def test_an_integer_past_pythons_digit_limit_is_refused_naming_that_limit(limit: int) -> None:
-    previous = sys.get_int_max_str_digits()
-    sys.set_int_max_str_digits(limit)
-    try:
-        with pytest.raises(InvalidEventError) as raised:
-            elastic_events.parse_json('{"n": 1' + "0" * limit + "}")
-    finally:
-        sys.set_int_max_str_digits(previous)
+    with (
+        setting(sys.get_int_max_str_digits, sys.set_int_max_str_digits, limit),
+        pytest.raises(InvalidEventError) as raised,
+    ):
+        elastic_events.parse_json('{"n": 1' + "0" * limit + "}")
     assert str(raised.value).startswith(f"not read: an integer of more than {limit} digits (")
 
 
@@ -796,14 +795,12 @@ def test_json_after_leading_whitespace_is_read(space: str) -> None:
     sys.version_info >= (3, 12), reason="from 3.12 the recursion limit does not bound C code"
 )
 def test_json_nested_within_max_depth_past_the_recursion_limit_is_refused_as_such() -> None:
-    previous = sys.getrecursionlimit()
     depth = len(__import__("inspect").stack(0))
-    sys.setrecursionlimit(depth + 40)
-    try:
-        with pytest.raises(InvalidEventError) as raised:
-            elastic_events.parse_json("[" * 90 + "]" * 90)
-    finally:
-        sys.setrecursionlimit(previous)
+    with (
+        setting(sys.getrecursionlimit, sys.setrecursionlimit, depth + 40),
+        pytest.raises(InvalidEventError) as raised,
+    ):
+        elastic_events.parse_json("[" * 90 + "]" * 90)
     assert raised.value.reason == "nested deeper than the recursion limit"
 
 
