@@ -146,6 +146,26 @@ def test_a_dict_subclass_whose_items_change_is_checked_as_it_is_written() -> Non
         event.serialize()
 
 
+@pytest.mark.parametrize("honest", range(8))
+def test_a_dict_subclass_whose_items_turn_huge_at_any_read_is_never_written_so(
+    honest: int,
+) -> None:
+    # Each check reads items() again, and so does the encoder of a dict subclass: after the
+    # last check, only a plain copy of what it read may be written.
+    class Turning(dict):  # type: ignore[type-arg]
+        reads = 0
+
+        def items(self):  # type: ignore[no-untyped-def,override]
+            Turning.reads += 1
+            return [("a", 1 if Turning.reads <= honest else HUGE)]
+
+    try:
+        event = Event("e", EventSource.AGENT, metadata=Turning(a=1))
+    except InvalidEventError:
+        return
+    written_or_refused(event)
+
+
 def test_a_dict_subclass_whose_items_raise_is_an_invalid_event() -> None:
     class Failing(dict):  # type: ignore[type-arg]
         def items(self):  # type: ignore[no-untyped-def,override]
@@ -232,6 +252,25 @@ def test_a_change_between_the_check_and_the_write_is_not_written(value: object) 
     with at_line_of(_wire.encode.__code__, change):
         line = event.serialize()
     assert Event.deserialize(line).metadata == {"a": 1}
+
+
+def test_a_field_deleted_between_the_full_checks_is_named_missing() -> None:
+    # The full check passed, then another thread deleted the metadata before the copy that is
+    # checked again and written: a KeyError, not the named field.
+    event = Event("e", EventSource.AGENT, metadata={"a": 1})
+    event.source = "WORKER"  # type: ignore[assignment]  # Not plain: checked in full.
+    source, first = inspect.getsourcelines(_wire.encode)
+    copying = first + next(n for n, text in enumerate(source) if "copy.__dict__ =" in text)
+
+    def delete(frame: FrameType) -> None:
+        if frame.f_lineno == copying and "metadata" in vars(event):
+            del event.metadata
+
+    with (
+        at_line_of(_wire.encode.__code__, delete),
+        pytest.raises(InvalidEventError, match=r"^field 'metadata' is missing"),
+    ):
+        event.serialize()
 
 
 def test_a_resize_while_serialize_compares_with_the_remembered_copy_is_looked_at() -> None:

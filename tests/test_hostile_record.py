@@ -28,6 +28,7 @@ from hypothesis import strategies as st
 from elastic_events import (
     Event,
     EventFileHandler,
+    EventLog,
     EventSource,
     InvalidEventError,
     NodeState,
@@ -307,14 +308,23 @@ def test_metadata_of_subclasses_is_not_remembered_as_checked() -> None:
         event.serialize()
 
 
+def read_from_a_log(line: str) -> Event:
+    (read,) = EventLog([line])
+    assert isinstance(read.event, Event)
+    return read.event
+
+
 @pytest.mark.parametrize(
     "build",
     [
         lambda: Event.deserialize('{"name": "e", "source": "AGENT", "metadata": {"n": 1}}'),
+        lambda: read_from_a_log(
+            '{"name": "e", "source": "AGENT", "timestamp": 5, "metadata": {"restarts": 1000}}'
+        ),
         lambda: Event("e", "WORKER", metadata={"n": 1, "x": "y"}),  # type: ignore[arg-type]
         lambda: Event("e", EventSource.AGENT, metadata={"n": 1.5}),
     ],
-    ids=["read from JSON", "source given by name", "plain"],
+    ids=["read from JSON", "read from a log", "source given by name", "plain"],
 )
 def test_plain_metadata_checked_at_construction_is_not_checked_again_when_written(
     build: Callable[[], Event],
