@@ -50,15 +50,23 @@ def written_or_refused(event: Event) -> str | None:
 @contextmanager
 def at_line_of(code: object, action: Callable[[FrameType], None]) -> Iterator[None]:
     """Run *action* once on each line event of a function's frames: the deterministic stand-in
-    for another thread that gets the GIL between two bytecodes of that function."""
+    for another thread that gets the GIL between two bytecodes of that function. A trace
+    function already set (a coverage tool's, tools/mutate.py's) goes on seeing every line."""
+    previous = sys.gettrace()
 
-    def local(frame: FrameType, what: str, arg: object) -> object:
-        if what == "line":
-            action(frame)
+    def tracer(frame: FrameType, what: str, arg: object) -> Any:
+        theirs = previous(frame, what, arg) if previous else None
+        if frame.f_code is not code:
+            return theirs
+
+        def local(frame: FrameType, what: str, arg: object) -> object:
+            nonlocal theirs
+            theirs = theirs(frame, what, arg) if theirs else None
+            if what == "line":
+                action(frame)
+            return local
+
         return local
-
-    def tracer(frame: FrameType, what: str, arg: object) -> object:
-        return local if frame.f_code is code else None
 
     with setting(sys.gettrace, sys.settrace, tracer):
         yield
@@ -226,6 +234,20 @@ def test_a_resize_while_the_constructor_checks_is_no_runtime_error() -> None:
 
     with at_line_of(_wire._plain_metadata.__code__, grow):
         event = Event("e", EventSource.AGENT, metadata=metadata)
+    assert Event.deserialize(event.serialize()).metadata == {"a": 1, "b": 2, "c": 3}
+
+
+def test_a_resize_while_each_field_is_checked_is_no_runtime_error() -> None:
+    # A source given by name is not plain: each field is then checked as the event holds it,
+    # the metadata too, which another thread may resize while it is looked at.
+    metadata: dict[str, Any] = {"a": 1, "b": 2}
+
+    def grow(frame: FrameType) -> None:
+        if frame.f_locals.get("value") is metadata and frame.f_locals.get("key") == "a":
+            metadata.setdefault("c", 3)
+
+    with at_line_of(_wire._plain_metadata.__code__, grow):
+        event = Event("e", "AGENT", metadata=metadata)  # type: ignore[arg-type]
     assert Event.deserialize(event.serialize()).metadata == {"a": 1, "b": 2, "c": 3}
 
 
