@@ -50,6 +50,7 @@ _RECORDING = [
     "tests/test_record.py",
     "tests/test_plugins.py",
     "tests/test_hostile_record.py",
+    "tests/test_hostile_fast_paths.py",
     "tests/test_concurrency.py",
     *_SLOW_CONCURRENCY,
 ]
@@ -68,7 +69,10 @@ _READING = [
     ),
 ]
 MODULES: dict[str, list[str]] = {
-    "elastic_events/_wire.py": ["tests/test_wire.py", "tests/test_hostile_record.py", *_READING],
+    "elastic_events/_wire.py": [
+        "tests/test_wire.py", "tests/test_hostile_record.py", "tests/test_hostile_fast_paths.py",
+        *_READING,
+    ],
     "elastic_events/_record.py": _RECORDING,
     "elastic_events/_destinations.py": _RECORDING,
     "elastic_events/_logs.py": _READING,
