@@ -307,10 +307,10 @@ class _Metadata:
             fields[name] = known
             return True
         fields[name] = value = value.copy()  # In one step: what is checked is what is written.
-        if _plain_metadata(value):
+        plain = _plain_metadata(value)
+        if plain:  # Remembered: the next serialize() of the same event looks at it no more.
             self.known = value
-            return True
-        return False
+        return plain
 
     def snapshot(self, value: Any, name: str) -> Any:
         """What encode() checks and writes of *value*: a dict of its items at one instant."""

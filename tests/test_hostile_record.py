@@ -323,8 +323,11 @@ def read_from_a_log(line: str) -> Event:
         ),
         lambda: Event("e", "WORKER", metadata={"n": 1, "x": "y"}),  # type: ignore[arg-type]
         lambda: Event("e", EventSource.AGENT, metadata={"n": 1.5}),
+        lambda: Event(
+            "e", EventSource.AGENT, metadata={f"k{n}": n for n in range(_wire._SAME_OBJECTS_MAX)}
+        ),
     ],
-    ids=["read from JSON", "read from a log", "source given by name", "plain"],
+    ids=["read from JSON", "read from a log", "source given by name", "plain", "largest"],
 )
 def test_plain_metadata_checked_at_construction_is_not_checked_again_when_written(
     build: Callable[[], Event],
@@ -335,6 +338,18 @@ def test_plain_metadata_checked_at_construction_is_not_checked_again_when_writte
     with mock.patch.object(_wire, "_plain_metadata", side_effect=AssertionError("checked")):
         line = event.serialize()
     assert Event.deserialize(line) == event
+
+
+def test_metadata_changed_after_construction_is_looked_at_in_full_once() -> None:
+    event = Event("e", EventSource.AGENT, metadata={"n": 1})
+    event.metadata["n"] = int("5000")  # A new object: the remembered copy no longer vouches.
+    first = event.serialize()
+    with mock.patch.object(_wire, "_plain_metadata", side_effect=AssertionError("checked")):
+        assert (
+            event.serialize()
+            == first
+            == '{"name": "e", "source": "AGENT", "timestamp": 0, "metadata": {"n": 5000}}'
+        )
 
 
 def test_metadata_checked_for_another_event_does_not_vouch_for_this_one() -> None:
