@@ -72,6 +72,12 @@ def at_line_of(code: object, action: Callable[[FrameType], None]) -> Iterator[No
         yield
 
 
+def line_of(function: Callable[..., object], text: str) -> int:
+    """The number of the first line of *function*'s source that holds *text*."""
+    source, first = inspect.getsourcelines(function)
+    return first + next(n for n, line in enumerate(source) if text in line)
+
+
 # Values and keys whose own methods lie or act.
 
 
@@ -266,8 +272,7 @@ def test_a_change_between_the_check_and_the_write_is_not_written(value: object) 
     # encode() checked the event's metadata, then wrote it: a change in between (another
     # thread's) was written unchecked, or made the encoder raise. It now writes its own copy.
     event = Event("e", EventSource.AGENT, metadata={"a": 1})
-    source, first = inspect.getsourcelines(_wire.encode)
-    write = first + next(n for n, text in enumerate(source) if "_FLAT(fields, 0)" in text)
+    write = line_of(_wire.encode, "_FLAT(fields, 0)")
 
     def change(frame: FrameType) -> None:
         if frame.f_lineno == write:  # Checked, about to be written.
@@ -280,11 +285,10 @@ def test_a_change_between_the_check_and_the_write_is_not_written(value: object) 
 
 def test_a_field_deleted_between_the_full_checks_is_named_missing() -> None:
     # The full check passed, then another thread deleted the metadata before the copy that is
-    # checked again and written: a KeyError, not the named field.
+    # checked again and written: that check names it (the copy's snapshot must not KeyError).
     event = Event("e", EventSource.AGENT, metadata={"a": 1})
     event.source = "WORKER"  # type: ignore[assignment]  # Not plain: checked in full.
-    source, first = inspect.getsourcelines(_wire.encode)
-    copying = first + next(n for n, text in enumerate(source) if "copy.__dict__ =" in text)
+    copying = line_of(_wire.encode, "copy.__dict__ =")
 
     def delete(frame: FrameType) -> None:
         if frame.f_lineno == copying and "metadata" in vars(event):
@@ -298,7 +302,8 @@ def test_a_field_deleted_between_the_full_checks_is_named_missing() -> None:
 
 
 def test_a_resize_while_serialize_compares_with_the_remembered_copy_is_looked_at() -> None:
-    # The comparison reads the keys, then the values: a key added in between made it raise.
+    # The comparison reads the keys, then the values: a key added in between makes its
+    # unpacking raise, which must mean "not the same", and a check in full.
     event = Event("e", EventSource.AGENT, metadata={"a": 1, "b": 2})
     same = _wire._same_objects(2)
     # Made by exec(), so without source: the line of its a.values().
